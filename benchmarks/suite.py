@@ -1,0 +1,109 @@
+"""The asv suite: matvec and vector sum, every backend, growing N.
+
+Thin by design: it sizes the data, picks a backend by name, places the data,
+verifies one call against numpy, and times the kernel; it never branches on the
+backend.  Every benchmark is a ``track_`` returning median seconds per call,
+timed by ``common.median_time`` inside one process, because asv's own
+``time_`` benchmarks re-run setup (rank start-up, JIT, data placement) before
+every sample when a setup exists.
+
+* ``MatVec`` / ``VectorSum``: resident timing, (backend, N), workers = all cores.
+* ``MatVecEndToEnd`` / ``VectorSumEndToEnd``: end-to-end timing (place the host
+  array, compute, return, free) for the backends whose data lives away from the
+  host arrays; for the others the two are the same call, so it is not repeated.
+* ``MatVecSerial`` / ``VectorSumSerial``: numpy with one worker (BLAS at one
+  thread), the baseline of every speedup.
+"""
+from kernels import BACKENDS, BackendUnavailable, backend_class, get_backend
+from kernels.verify import check_matvec, check_sum, make_matvec_inputs, make_sum_input
+
+from . import common
+
+
+def _remote_backends():
+    return [name for name in common.selected_backends(BACKENDS)
+            if _is_remote(name)]
+
+
+def _is_remote(name):
+    try:
+        return backend_class(name).data_is_remote
+    except BackendUnavailable:
+        return True  # cannot tell here; setup will record the skip and why
+
+
+class _Kernel:
+    """Base of every kernel benchmark; subclasses set kernel, resident, fixed."""
+
+    kernel = None          # "matvec" or "sum"
+    resident = True        # False: end-to-end timing
+    serial = False         # True: numpy at one worker (the baseline)
+    unit = "seconds"
+    processes = 1          # the median over samples is taken inside one process
+    timeout = 900
+
+    def setup(self, *params):
+        backend, n = ("numpy", params[0]) if self.serial else params
+        n_workers = 1 if self.serial else common.workers()
+        if self.kernel == "matvec":
+            A, x = make_matvec_inputs(n, common.dtype())
+        else:
+            a = make_sum_input(n, common.dtype())
+        self.be = get_backend(backend, workers=n_workers, dtype=common.dtype())
+        try:
+            self.be.open()
+        except BackendUnavailable as exc:
+            # asv records NotImplementedError in setup as a skip (NaN), not a failure
+            raise NotImplementedError(str(exc)) from exc
+        if self.kernel == "matvec":
+            data = self.be.put(A) if self.resident else A
+            self.call = lambda: self.be.matvec(data, x)
+            check_matvec(self.call(), A, x, backend)
+        else:
+            data = self.be.put(a) if self.resident else a
+            self.call = lambda: self.be.vector_sum(data)
+            check_sum(self.call(), a, backend)
+
+    def teardown(self, *params):
+        be = getattr(self, "be", None)
+        if be is not None:
+            be.close()
+
+    def track_time(self, *params):
+        return common.median_time(self.call)
+
+
+class MatVec(_Kernel):
+    kernel = "matvec"
+    params = [common.selected_backends(BACKENDS), common.sizes("matvec")]
+    param_names = ["backend", "N"]
+
+
+class MatVecEndToEnd(MatVec):
+    resident = False
+    params = [_remote_backends(), common.sizes("matvec")]
+
+
+class MatVecSerial(_Kernel):
+    kernel = "matvec"
+    serial = True
+    params = [common.sizes("matvec")]
+    param_names = ["N"]
+
+
+class VectorSum(_Kernel):
+    kernel = "sum"
+    params = [common.selected_backends(BACKENDS), common.sizes("sum")]
+    param_names = ["backend", "N"]
+
+
+class VectorSumEndToEnd(VectorSum):
+    resident = False
+    params = [_remote_backends(), common.sizes("sum")]
+
+
+class VectorSumSerial(_Kernel):
+    kernel = "sum"
+    serial = True
+    params = [common.sizes("sum")]
+    param_names = ["N"]

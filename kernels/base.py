@@ -1,0 +1,227 @@
+"""The one contract every backend implements (modelled on BabelStream's Stream).
+
+A backend is an object with a lifecycle::
+
+    with get_backend("mpi", workers=2) as be:   # start ranks / pool / context / JIT
+        A_r = be.put(A)                           # place A where the backend keeps it
+        y = be.matvec(A_r, x)                     # resident: x goes in, y comes back
+        y = be.matvec(A, x)                       # end-to-end: place A, compute, free
+        s = be.vector_sum(be.put(a))
+    # leaving the block stops every process and frees every buffer
+
+Kernels (identical in every backend):
+
+* matvec: ``y = A @ x``; A of shape (N, N), x and y of shape (N,); rows split in
+  ``numpy.array_split`` blocks over the workers.
+* vector sum: ``s = sum(a)``; a of shape (N,); one partial sum per block, then one
+  reduction.  Every backend except ``numpy`` accumulates in float64 whatever the
+  dtype and rounds the result to the dtype once at the end.
+
+Every call blocks until its result is a host numpy value.  Errors raised by every
+backend alike: TypeError / ValueError for bad arguments (see ``_validate``),
+``BackendClosed`` for a call on a closed backend, ``BackendUnavailable`` from
+``open()`` when the backend cannot run on this machine.
+"""
+import abc
+import itertools
+
+import numpy as np
+
+from . import _validate as v
+
+
+class BackendUnavailable(RuntimeError):
+    """The backend cannot run here (missing library, device or extension)."""
+
+
+class BackendClosed(RuntimeError):
+    """A kernel was called on a backend that is not open."""
+
+
+class WorkerError(RuntimeError):
+    """A worker process or rank failed or died during a call."""
+
+
+class Resident:
+    """An array placed where a backend keeps it (returned by ``Backend.put``).
+
+    Attributes: ``shape`` (tuple), ``dtype`` (numpy dtype), ``nbytes`` (int,
+    bytes of the host array it was made from), ``handle`` (backend-private).
+    """
+
+    _ids = itertools.count()
+
+    def __init__(self, owner, shape, dtype, handle):
+        self.owner = owner
+        self.shape = shape
+        self.dtype = dtype
+        self.nbytes = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+        self.handle = handle
+        self.id = next(Resident._ids)
+        self.freed = False
+
+    def __repr__(self):
+        return f"<Resident {self.owner.name} {self.shape} {self.dtype}>"
+
+
+class Backend(abc.ABC):
+    """Base class of all backends.
+
+    Parameters: ``workers`` (int >= 1; None = all cores this process may use),
+    ``dtype`` (float64 or float32; every array passed in must have it).
+
+    Subclasses set ``name`` and ``data_is_remote`` (True when ``put`` copies data
+    away from the host arrays, so resident and end-to-end timings differ) and
+    implement ``_open``, ``_close``, ``_put``, ``_free``, ``_matvec``, ``_sum``.
+    """
+
+    name = None
+    data_is_remote = False
+
+    def __init__(self, workers=None, dtype=np.float64):
+        self.workers = v.check_workers(workers)
+        self.dtype = v.check_dtype(dtype)
+        self._is_open = False
+        self._residents = {}
+
+    # -- lifecycle -----------------------------------------------------------
+    def open(self):
+        """Start what the backend needs (threads, processes, context, JIT).
+
+        Raises BackendUnavailable if it cannot run here.  Idempotent.
+        """
+        if not self._is_open:
+            self._open()
+            self._is_open = True
+        return self
+
+    def close(self):
+        """Free every resident array and stop every process/thread started.
+
+        Idempotent; safe to call after a failed ``open``.
+        """
+        if not self._is_open:
+            return
+        self._is_open = False
+        try:
+            for r in list(self._residents.values()):
+                self._release(r)
+        finally:
+            self._residents.clear()
+            self._close()
+
+    def __enter__(self):
+        return self.open()
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def __del__(self):
+        try:
+            self.close()
+        except Exception:
+            pass
+
+    @property
+    def is_open(self):
+        return self._is_open
+
+    def describe(self):
+        """Settings of this backend as a dict of str -> str (threads, device, versions)."""
+        return {"backend": self.name, "workers": str(self.workers), "dtype": self.dtype.name}
+
+    # -- data placement ------------------------------------------------------
+    def put(self, array):
+        """Place a 1-D (N,) or 2-D (N, N) array of the backend's dtype; return a Resident."""
+        self._check_open()
+        if isinstance(array, np.ndarray) and array.ndim == 2:
+            array = v.check_matrix(array, self.dtype)
+        else:
+            array = v.check_vector("array", array, None, self.dtype)
+        r = Resident(self, array.shape, array.dtype, self._put(array))
+        self._residents[r.id] = r
+        return r
+
+    def free(self, resident):
+        """Release a Resident made by ``put`` (also done by ``close``)."""
+        self._check_resident(resident, None)
+        self._release(resident)
+        del self._residents[resident.id]
+
+    def _release(self, resident):
+        if not resident.freed:
+            resident.freed = True
+            self._free(resident.handle)
+
+    # -- kernels -------------------------------------------------------------
+    def matvec(self, A, x):
+        """Return ``y = A @ x`` as a host ndarray of shape (N,) and the backend's dtype.
+
+        ``A``: a Resident from ``put`` (resident call: only x and y move) or a
+        host (N, N) ndarray (end-to-end call: A is placed, used and freed).
+        ``x``: host ndarray of shape (N,).
+        """
+        self._check_open()
+        if isinstance(A, Resident):
+            self._check_resident(A, 2)
+            x = v.check_vector("x", x, A.shape[0], self.dtype)
+            return self._matvec(A.handle, A.shape[0], x)
+        A = v.check_matrix(A, self.dtype)
+        x = v.check_vector("x", x, A.shape[0], self.dtype)
+        r = self.put(A)
+        try:
+            return self._matvec(r.handle, A.shape[0], x)
+        finally:
+            self.free(r)
+
+    def vector_sum(self, a):
+        """Return ``sum(a)`` as a numpy scalar of the backend's dtype.
+
+        ``a``: a Resident from ``put`` or a host ndarray of shape (N,).
+        """
+        self._check_open()
+        if isinstance(a, Resident):
+            self._check_resident(a, 1)
+            return self.dtype.type(self._sum(a.handle, a.shape[0]))
+        a = v.check_vector("a", a, None, self.dtype)
+        r = self.put(a)
+        try:
+            return self.dtype.type(self._sum(r.handle, a.shape[0]))
+        finally:
+            self.free(r)
+
+    # -- checks --------------------------------------------------------------
+    def _check_open(self):
+        if not self._is_open:
+            raise BackendClosed(f"backend {self.name!r} is not open: use it inside"
+                                " 'with get_backend(...) as be:' or call open() first")
+
+    def _check_resident(self, r, ndim):
+        if r.owner is not self or r.freed:
+            raise ValueError(f"{r!r} was freed or belongs to another backend")
+        if ndim is not None and len(r.shape) != ndim:
+            raise ValueError(f"expected a resident {ndim}-D array, got shape {r.shape}")
+
+    # -- what each backend implements ----------------------------------------
+    @abc.abstractmethod
+    def _open(self):
+        """Start threads/processes/context; compile and warm the kernels."""
+
+    @abc.abstractmethod
+    def _close(self):
+        """Stop everything ``_open`` started."""
+
+    @abc.abstractmethod
+    def _put(self, array):
+        """Place a C-contiguous array; return a backend-private handle."""
+
+    def _free(self, handle):
+        """Release a handle (default: nothing to do)."""
+
+    @abc.abstractmethod
+    def _matvec(self, handle, n, x):
+        """Return y (host ndarray (n,)) for the matrix behind ``handle``."""
+
+    @abc.abstractmethod
+    def _sum(self, handle, n):
+        """Return the sum (float) of the vector behind ``handle``."""

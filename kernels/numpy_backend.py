@@ -1,0 +1,33 @@
+"""numpy backend: ``A @ x`` (BLAS dgemv/sgemv) and ``numpy.sum``; BLAS threads = workers.
+
+numpy with workers=1 is the serial baseline every speedup is measured against.
+"""
+import numpy as np
+
+from ._threads import BlasThreads, blas_description
+from .base import Backend
+
+
+class NumpyBackend(Backend):
+    name = "numpy"
+    data_is_remote = False
+
+    def _open(self):
+        # BLAS parallelises the matvec; numpy.sum stays single-threaded whatever
+        # the setting (numpy's reductions are not threaded).
+        self._blas = BlasThreads(self.workers).start()
+
+    def _close(self):
+        self._blas.stop()
+
+    def describe(self):
+        return {**super().describe(), "blas": blas_description()}
+
+    def _put(self, array):
+        return array  # host memory is where numpy keeps data
+
+    def _matvec(self, A, n, x):
+        return A @ x
+
+    def _sum(self, a, n):
+        return a.sum()
