@@ -49,9 +49,8 @@ class _Kernel:
             A, x = make_matvec_inputs(n, common.dtype())
         else:
             a = make_sum_input(n, common.dtype())
-        self.be = get_backend(backend, workers=n_workers, dtype=common.dtype())
         try:
-            self.be.open()
+            self.be = get_backend(backend, workers=n_workers, dtype=common.dtype()).open()
         except BackendUnavailable as exc:
             # asv records NotImplementedError in setup as a skip (NaN), not a failure
             raise NotImplementedError(str(exc)) from exc

@@ -1,0 +1,47 @@
+"""``python -m kernels``: which backends run here, why not, and with what settings."""
+import argparse
+import sys
+
+from . import BACKENDS, BackendUnavailable, get_backend
+
+
+def backend_report(workers=None, dtype="float64"):
+    """[(name, available: bool, details: dict or reason str)] for every registry name.
+
+    Opens and closes each backend (starting its processes/context briefly).
+    """
+    rows = []
+    for name in BACKENDS:
+        try:
+            with get_backend(name, workers=workers, dtype=dtype) as be:
+                rows.append((name, True, be.describe()))
+        except BackendUnavailable as exc:
+            rows.append((name, False, str(exc)))
+    return rows
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(
+        prog="python -m kernels",
+        description="Open every parbench backend once and print whether it is available"
+                    " here, why not, and its versions, device and thread settings.")
+    parser.add_argument("--workers", type=int, default=None,
+                        help="workers per backend (default: all cores of this process)")
+    parser.add_argument("--dtype", default="float64", choices=["float64", "float32"],
+                        help="element type to open the backends with (default float64)")
+    args = parser.parse_args(argv)
+    if args.workers is not None and args.workers < 1:
+        parser.error("--workers must be >= 1")
+    rows = backend_report(args.workers, args.dtype)
+    width = max(len(n) for n in BACKENDS)
+    for name, ok, info in rows:
+        if ok:
+            details = ", ".join(f"{k}={v}" for k, v in info.items() if k != "backend")
+            print(f"{name:<{width}}  available    {details}")
+        else:
+            print(f"{name:<{width}}  UNAVAILABLE  {info}")
+    return 0 if all(ok for _, ok, _ in rows) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

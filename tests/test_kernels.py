@@ -1,0 +1,43 @@
+"""Every backend x kernel x dtype equals numpy within the bound of kernels.verify."""
+import numpy as np
+import pytest
+
+from kernels.verify import check_matvec, check_sum, make_inputs
+
+from .conftest import WORKERS
+
+SIZES = sorted({0, 1, 2, 3, 7, 1000, 1025, WORKERS + 1})
+
+
+@pytest.mark.parametrize("n", SIZES)
+def test_matvec_resident_and_end_to_end(backend, n):
+    A, x, _ = make_inputs(n, backend.dtype, seed=n)
+    r = backend.put(A)
+    y = backend.matvec(r, x)
+    assert isinstance(y, np.ndarray) and y.dtype == backend.dtype and y.shape == (n,)
+    check_matvec(y, A, x, backend.name)
+    check_matvec(backend.matvec(A, x), A, x, backend.name)
+    # A stays resident: a second x through the same placement
+    x2 = x[::-1].copy()
+    check_matvec(backend.matvec(r, x2), A, x2, backend.name)
+    backend.free(r)
+
+
+@pytest.mark.parametrize("n", SIZES)
+def test_sum_resident_and_end_to_end(backend, n):
+    _, _, a = make_inputs(n, backend.dtype, seed=n)
+    s = backend.vector_sum(backend.put(a))
+    assert np.asarray(s).dtype == backend.dtype
+    check_sum(s, a, backend.name)
+    check_sum(backend.vector_sum(a), a, backend.name)
+
+
+def test_check_catches_a_wrong_answer():
+    """The checks the suite relies on must fail on a plausible bug (one lost row / block)."""
+    A, x, a = make_inputs(1025)
+    y = A @ x
+    y[-1] = 0.0
+    with pytest.raises(AssertionError):
+        check_matvec(y, A, x)
+    with pytest.raises(AssertionError):
+        check_sum(a[:-512].sum(), a)
