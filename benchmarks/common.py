@@ -56,8 +56,8 @@ def dtype():
     return os.environ.get("PARBENCH_DTYPE", "float64")
 
 
-def median_time(fn, min_batch=2e-3, repeats=9, budget=4.0):
-    """Median wall-clock seconds per call of ``fn()`` (time.perf_counter).
+def timing_samples(fn, min_batch=2e-3, repeats=9, budget=4.0):
+    """Wall-clock seconds per call of ``fn()`` (time.perf_counter), one value per sample.
 
     Calls are batched so one sample lasts at least ``min_batch`` seconds (so a
     microsecond kernel is not lost in timer resolution), then up to ``repeats``
@@ -85,4 +85,9 @@ def median_time(fn, min_batch=2e-3, repeats=9, budget=4.0):
     while len(samples) < repeats and (len(samples) < 3 or spent < budget):
         samples.append(sample(number))
         spent += samples[-1] * number
-    return statistics.median(samples)
+    return samples
+
+
+def median_time(fn, **kwargs):
+    """Median of ``timing_samples(fn, **kwargs)``: seconds per call."""
+    return statistics.median(timing_samples(fn, **kwargs))
