@@ -1,0 +1,335 @@
+"""opencl backend (pyopencl): explicit device buffers, one kernel launch per call.
+
+Placement: ``put`` copies the host array into a device buffer (``data_is_remote``);
+a resident matvec then moves only x in and y out.  Every call blocks until the
+result is a host numpy value (the final read is blocking on an in-order queue).
+
+Device: ``PYOPENCL_CTX`` if set (pyopencl's convention), else the first device of
+the first platform.  ``workers`` is applied on PoCL's CPU device by setting
+``POCL_MAX_PTHREAD_COUNT`` before the platform is first initialised in this
+process; PoCL reads it once, so a later backend asking for another count cannot
+change it (``describe()["threads"]`` says so, and a RuntimeWarning is issued).
+On other devices workers is not applied (also said in ``describe()``).
+
+Kernels were chosen by measurement on PoCL 3.0 "pthread-AMD EPYC" (2 units), see
+the comments at each kernel.  They are CPU-shaped (each work-item streams
+contiguous memory); on a GPU the row-per-work-item matvec is uncoalesced.
+"""
+import os
+import warnings
+
+import numpy as np
+
+from . import verify
+from ._threads import BlasThreads
+from .base import Backend, BackendUnavailable
+
+_SOURCE = r"""
+// REAL (double or float) comes from -DREAL; USE_FP64 when the device has cl_khr_fp64.
+#ifdef USE_FP64
+#pragma OPENCL EXTENSION cl_khr_fp64 : enable
+typedef double acc_t;   // sums accumulate in double whatever REAL is (base contract)
+#else
+typedef float acc_t;    // device without fp64 (float32 only): accumulate in float
+#endif
+typedef REAL real_t;
+
+// y = A @ x, A (n, n) row-major.  One work-item per row, 8 independent
+// accumulators (breaks the add-latency chain so LLVM can vectorise).  Measured on
+// PoCL CPU, n=4096 float64, 2 threads: 5.7 ms vs 6.4 ms with 4 accumulators,
+// 22 ms with 1, 29-40 ms for one work-group per row with a local reduction, and
+// 23-44 ms for rows split over work-groups with columns shared by the work-items.
+// Accumulates in REAL, like BLAS gemv.  No explicit vloadN: vload4 measured
+// slower, and vload8(double) returns wrong values on PoCL 3.0-rc2 built without
+// AVX-512 (the compiler only warns "changes the ABI").
+__kernel void matvec(__global const real_t *A, __global const real_t *x,
+                     __global real_t *y, const int n)
+{
+    const int row = get_global_id(0);
+    if (row >= n) return;                       // global size is rounded up
+    __global const real_t *a = A + (size_t)row * n;
+    real_t s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
+    int j = 0;
+    for (; j + 8 <= n; j += 8) {
+        s0 += a[j] * x[j];         s1 += a[j + 1] * x[j + 1];
+        s2 += a[j + 2] * x[j + 2]; s3 += a[j + 3] * x[j + 3];
+        s4 += a[j + 4] * x[j + 4]; s5 += a[j + 5] * x[j + 5];
+        s6 += a[j + 6] * x[j + 6]; s7 += a[j + 7] * x[j + 7];
+    }
+    for (; j < n; j++) s0 += a[j] * x[j];
+    y[row] = ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7));
+}
+
+// part[g] = sum of the chunk of work-group g.  Each work-item sums a contiguous
+// chunk (measured 10-50x faster on PoCL CPU than the GPU-style interleaved
+// i += global_size loop), then a tree reduction in local memory (L a power of 2).
+__kernel void vsum(__global const real_t *a, __global acc_t *part, const long n,
+                   __local acc_t *scratch)
+{
+    const int lid = get_local_id(0), L = get_local_size(0);
+    const long T = get_global_size(0), g = get_global_id(0);
+    const long stop = n * (g + 1) / T;
+    long i = n * g / T;
+    acc_t s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    for (; i + 4 <= stop; i += 4) {
+        s0 += a[i]; s1 += a[i + 1]; s2 += a[i + 2]; s3 += a[i + 3];
+    }
+    for (; i < stop; i++) s0 += a[i];
+    scratch[lid] = (s0 + s1) + (s2 + s3);
+    barrier(CLK_LOCAL_MEM_FENCE);
+    for (int s = L / 2; s > 0; s >>= 1) {
+        if (lid < s) scratch[lid] += scratch[lid + s];
+        barrier(CLK_LOCAL_MEM_FENCE);
+    }
+    if (lid == 0) part[get_group_id(0)] = scratch[0];
+}
+"""
+
+_LOCAL_SIZE = 64        # work-group size of both kernels (16..256 measured alike on PoCL)
+_GROUPS_PER_UNIT = 8    # sum work-groups per compute unit: load balance, few partials
+_MIN_PER_ITEM = 256     # sum: fewer work-groups for small n (each item >= 256 elements)
+
+#: Thread count this module asked PoCL for when it first initialised the
+#: platform in this process (None: not yet initialised by this module).
+_POCL_THREADS_REQUESTED = None
+_PLATFORM_INITIALISED = False
+#: PoCL 3.0 (this project's pocl-binary-distribution) reads POCL_MAX_PTHREAD_COUNT
+#: (checked: 1 -> 1 compute unit, 1 worker thread, matvec 2x slower than with 2);
+#: newer PoCL (CPU device renamed "cpu") reads POCL_CPU_MAX_CU_NUM (not checked here).
+_POCL_THREAD_VARS = ("POCL_MAX_PTHREAD_COUNT", "POCL_CPU_MAX_CU_NUM")
+
+
+def _import_cl():
+    try:
+        import pyopencl as cl
+    except ImportError as exc:
+        raise BackendUnavailable(f"pyopencl cannot be imported: {exc}") from exc
+    return cl
+
+
+def _pick_device(cl, workers):
+    """Return the device (PYOPENCL_CTX or first platform's first device).
+
+    The first call in this process sets the PoCL thread count to ``workers``
+    around the platform's initialisation (PoCL reads it then, once) and restores
+    the environment afterwards so child processes are not affected.
+    """
+    global _PLATFORM_INITIALISED, _POCL_THREADS_REQUESTED
+    saved = {key: os.environ.get(key) for key in _POCL_THREAD_VARS}
+    if not _PLATFORM_INITIALISED:
+        os.environ.update(dict.fromkeys(_POCL_THREAD_VARS, str(workers)))
+    try:
+        if os.environ.get("PYOPENCL_CTX"):
+            device = cl.create_some_context(interactive=False).devices[0]
+        else:
+            platforms = cl.get_platforms()
+            if not platforms:
+                raise BackendUnavailable("no OpenCL platform found")
+            devices = platforms[0].get_devices()
+            if not devices:
+                raise BackendUnavailable(f"OpenCL platform {platforms[0].name!r} has no device")
+            device = devices[0]
+    except BackendUnavailable:
+        raise
+    except (cl.Error, RuntimeError) as exc:
+        # cl.Error: PLATFORM_NOT_FOUND_KHR from get_platforms (no driver/ICD);
+        # RuntimeError: create_some_context's "no CL platforms available"
+        raise BackendUnavailable(f"no usable OpenCL device: {exc}") from exc
+    finally:
+        if not _PLATFORM_INITIALISED:
+            for key, value in saved.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
+    if not _PLATFORM_INITIALISED:   # only once a device was found: PoCL is now set up
+        _PLATFORM_INITIALISED, _POCL_THREADS_REQUESTED = True, workers
+    return device
+
+
+class OpenCLBackend(Backend):
+    """OpenCL backend; see the module docstring for device and thread selection.
+
+    ``_open`` raises BackendUnavailable if pyopencl or a device is missing, if
+    dtype is float64 and the device lacks cl_khr_fp64, or if the program does not
+    build or gives wrong results on the device.
+    """
+
+    name = "opencl"
+    data_is_remote = True
+
+    # -- lifecycle -----------------------------------------------------------
+    def _open(self):
+        cl = self._cl = _import_cl()
+        self._queue = self._ctx = None
+        self._scratch_n, self._xbuf, self._ybuf, self._pbuf = 0, None, None, None
+        self._mv_bound = None   # the matrix buffer bound to the matvec kernel now
+        self._blas = None
+        try:
+            self._setup(cl)
+            self._warm()
+            # numpy work next to the kernels (the caller's checks, verify) must
+            # not spin OpenBLAS threads on the cores PoCL uses (DESIGN.md).
+            self._blas = BlasThreads(1).start()
+        except BaseException:
+            self._close()       # base.close() is not called when _open fails
+            raise
+
+    def _setup(self, cl):
+        dev = self._device = _pick_device(cl, self.workers)
+        fp64 = "cl_khr_fp64" in dev.extensions
+        if self.dtype == np.float64 and not fp64:
+            raise BackendUnavailable(f"device {dev.name!r} has no cl_khr_fp64")
+        self._acc_dtype = np.dtype(np.float64 if fp64 else np.float32)
+        self._threads = self._thread_note(cl, dev)
+
+        self._ctx = cl.Context([dev])
+        self._queue = cl.CommandQueue(self._ctx)
+        real = "double" if self.dtype == np.float64 else "float"
+        options = [f"-DREAL={real}"] + (["-DUSE_FP64"] if fp64 else [])
+        try:
+            prg = cl.Program(self._ctx, _SOURCE).build(options=options)
+        except cl.Error as exc:
+            raise BackendUnavailable(
+                f"OpenCL program does not build on {dev.name!r}: {exc}") from exc
+        # Kernel objects made once: Program.<name> makes a new one on every access.
+        self._k_matvec = cl.Kernel(prg, "matvec")
+        self._k_sum = cl.Kernel(prg, "vsum")
+
+        # One local size for every launch: PoCL compiles a work-group function per
+        # local size at the first enqueue (~0.1-0.3 s), so a varying size would put
+        # a compile into the timed region.  Power of 2 for the tree reduction.
+        wg_info = cl.kernel_work_group_info.WORK_GROUP_SIZE
+        limit = min(_LOCAL_SIZE, self._k_matvec.get_work_group_info(wg_info, dev),
+                    self._k_sum.get_work_group_info(wg_info, dev))
+        self._local = 1 << (int(limit).bit_length() - 1)
+        self._max_groups = _GROUPS_PER_UNIT * dev.max_compute_units
+        self._partials = np.empty(self._max_groups, self._acc_dtype)
+        self._pbuf = cl.Buffer(self._ctx, cl.mem_flags.WRITE_ONLY, self._partials.nbytes)
+        self._k_sum.set_arg(1, self._pbuf)
+        self._k_sum.set_arg(3, cl.LocalMemory(self._local * self._acc_dtype.itemsize))
+
+    def _thread_note(self, cl, dev):
+        """How workers was applied on ``dev`` (for describe); warns when it was not."""
+        units = dev.max_compute_units
+        pocl = "portable computing" in dev.platform.name.lower()
+        if not (pocl and dev.type & cl.device_type.CPU):
+            return (f"workers not applied: {cl.device_type.to_string(dev.type)} device uses"
+                    f" its {units} compute units")
+        if units == self.workers:   # PoCL reports one compute unit per worker thread
+            return f"{units} PoCL threads ({'='.join(_POCL_THREAD_VARS)}={units})"
+        note = (f"workers={self.workers} not applied: PoCL runs {units} threads, fixed when"
+                f" its platform was first initialised in this process"
+                f" (requested then: {_POCL_THREADS_REQUESTED or 'outside this backend'})")
+        warnings.warn(f"opencl backend: {note}", RuntimeWarning, stacklevel=5)
+        return note
+
+    def _warm(self):
+        """Run each kernel once (PoCL JIT-compiles at the first enqueue) and check it.
+
+        Checked because a PoCL build can silently miscompile (seen: vload8 of
+        double without AVX-512); odd n covers the remainder loops.
+        """
+        A, x, a = verify.make_inputs(2 * self._local + 3, self.dtype, seed=1)
+        r_a, r_v = self._put(A), self._put(a)
+        try:
+            verify.check_matvec(self._matvec(r_a, A.shape[0], x), A, x, self.name)
+            verify.check_sum(self._sum(r_v, a.shape[0]), a, self.name)
+        except AssertionError as exc:
+            raise BackendUnavailable(
+                f"kernels give wrong results on {self._device.name!r}: {exc}") from exc
+        finally:
+            self._free(r_a)
+            self._free(r_v)
+
+    def _close(self):
+        if self._blas is not None:
+            self._blas.stop()
+            self._blas = None
+        if self._queue is not None:
+            self._queue.finish()
+        for buf in (self._xbuf, self._ybuf, self._pbuf):
+            if buf is not None:
+                buf.release()
+        # Dropping the last references releases kernels, program, queue, context.
+        self._xbuf = self._ybuf = self._pbuf = None
+        self._k_matvec = self._k_sum = self._queue = self._ctx = self._mv_bound = None
+        self._scratch_n = 0
+
+    def describe(self):
+        d = {**super().describe()}
+        dev = getattr(self, "_device", None)
+        if dev is not None:
+            d.update(device=dev.name.strip(), platform=dev.platform.name.strip(),
+                     platform_version=dev.platform.version.strip(), opencl=dev.version.strip(),
+                     driver=dev.driver_version.strip(), compute_units=str(dev.max_compute_units),
+                     threads=self._threads, local_size=str(self._local),
+                     sum_accumulator=self._acc_dtype.name)
+        return d
+
+    # -- data placement ------------------------------------------------------
+    def _put(self, array):
+        """Copy ``array`` ((N,) or (N, N), C-contiguous) to a new device buffer.
+
+        Returns the buffer, or None for an empty array (OpenCL has no 0-byte
+        buffers).  Blocking: the data is on the device when this returns.  A
+        matrix also grows the x/y scratch buffers to N, so no resident matvec
+        allocates.
+        """
+        if array.ndim == 2:
+            self._ensure_scratch(array.shape[0])
+        if array.size == 0:
+            return None
+        cl = self._cl
+        buf = cl.Buffer(self._ctx, cl.mem_flags.READ_ONLY, array.nbytes)
+        cl.enqueue_copy(self._queue, buf, array, is_blocking=True)
+        return buf
+
+    def _ensure_scratch(self, n):
+        if n > self._scratch_n:
+            cl, nbytes = self._cl, n * self.dtype.itemsize
+            for buf in (self._xbuf, self._ybuf):
+                if buf is not None:
+                    buf.release()
+            self._xbuf = cl.Buffer(self._ctx, cl.mem_flags.READ_ONLY, nbytes)
+            self._ybuf = cl.Buffer(self._ctx, cl.mem_flags.WRITE_ONLY, nbytes)
+            self._scratch_n = n
+            self._k_matvec.set_arg(1, self._xbuf)
+            self._k_matvec.set_arg(2, self._ybuf)
+
+    def _free(self, buf):
+        if buf is not None:
+            buf.release()
+
+    # -- kernels -------------------------------------------------------------
+    def _matvec(self, A_buf, n, x):
+        """y (n,) of the dtype: x in, one launch, y out; returns when y is on the host."""
+        y = np.empty(n, self.dtype)
+        if n == 0:
+            return y                                    # no launch of size 0
+        cl, q, k, L = self._cl, self._queue, self._k_matvec, self._local
+        self._ensure_scratch(n)
+        if A_buf is not self._mv_bound:
+            # set_args costs ~8 us per call in pyopencl: rebind only on a new matrix
+            # (the scratch buffers are bound when they are made)
+            k.set_arg(0, A_buf)
+            k.set_arg(3, np.int32(n))
+            self._mv_bound = A_buf
+        cl.enqueue_copy(q, self._xbuf, x, is_blocking=False)    # x stays alive: we block below
+        cl.enqueue_nd_range_kernel(q, k, (-(-n // L) * L,), (L,))
+        cl.enqueue_copy(q, y, self._ybuf, is_blocking=True)     # in-order queue: waits for all
+        return y
+
+    def _sum(self, a_buf, n):
+        """sum (Python float) of the n elements: per-group partials, added on the host."""
+        if n == 0:
+            return 0.0
+        cl, k, L = self._cl, self._k_sum, self._local
+        groups = max(1, min(self._max_groups, n // (L * _MIN_PER_ITEM)))
+        k.set_arg(0, a_buf)
+        k.set_arg(2, np.int64(n))
+        cl.enqueue_nd_range_kernel(self._queue, k, (groups * L,), (L,))
+        p = self._partials[:groups]
+        cl.enqueue_copy(self._queue, p, self._pbuf, is_blocking=True)
+        # at most 8 * units partials: a host add is cheaper than a second launch
+        return float(p.sum(dtype=np.float64))
