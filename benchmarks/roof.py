@@ -16,7 +16,7 @@ TRIAD_ELEMENTS = 2**25   # 3 arrays x 256 MiB
 
 class MemoryRoof:
     unit = "GB/s"
-    processes = 1
+    processes = 2
     timeout = 600
 
     def setup(self):
