@@ -13,8 +13,17 @@ every sample when a setup exists.
   host arrays; for the others the two are the same call, so it is not repeated.
 * ``MatVecSerial`` / ``VectorSumSerial``: numpy with one worker (BLAS at one
   thread), the baseline of every speedup.
+
+A case that cannot run here is skipped (asv records NaN, not a failure), with
+the reason printed to stderr (shown by ``asv run --show-stderr``): the backend
+is unavailable (``BackendUnavailable`` from ``open``), or the case would not fit
+in memory (``kernels.memory.check_fits``, checked after ``open`` and before the
+data is allocated; lower the limit with ``PARBENCH_MEMORY_LIMIT``).
 """
+import sys
+
 from kernels import BACKENDS, BackendUnavailable, backend_class, get_backend
+from kernels.memory import InsufficientMemory, check_fits
 from kernels.verify import check_matvec, check_sum, make_matvec_inputs, make_sum_input
 
 from . import common
@@ -32,6 +41,16 @@ def _is_remote(name):
         return True  # cannot tell here; setup will record the skip and why
 
 
+def _skip(backend, kernel, n, exc):
+    """Record a skip: asv stores NotImplementedError in setup as NaN, not a failure.
+
+    The reason goes to stderr too, so ``asv run --show-stderr`` logs it.
+    """
+    print(f"parbench: skipped {kernel} {backend} N={n}: {type(exc).__name__}: {exc}",
+          file=sys.stderr, flush=True)
+    raise NotImplementedError(f"{type(exc).__name__}: {exc}") from exc
+
+
 class _Kernel:
     """Base of every kernel benchmark; subclasses set kernel, resident, fixed."""
 
@@ -47,15 +66,25 @@ class _Kernel:
     def setup(self, *params):
         backend, n = ("numpy", params[0]) if self.serial else params
         n_workers = 1 if self.serial else common.workers()
+        self.be = None
+        try:
+            be = get_backend(backend, workers=n_workers, dtype=common.dtype()).open()
+        except BackendUnavailable as exc:
+            _skip(backend, self.kernel, n, exc)
+        try:
+            # Before the data is allocated: a case too large is skipped, not killed.
+            # The backend is open, so its processes are already counted as used.
+            check_fits(be, self.kernel, n, common.dtype(), n_workers, self.resident, started=True)
+        except BaseException as exc:
+            be.close()  # asv does not call teardown after a skip
+            if isinstance(exc, InsufficientMemory):
+                _skip(backend, self.kernel, n, exc)
+            raise
+        self.be = be
         if self.kernel == "matvec":
             A, x = make_matvec_inputs(n, common.dtype())
         else:
             a = make_sum_input(n, common.dtype())
-        try:
-            self.be = get_backend(backend, workers=n_workers, dtype=common.dtype()).open()
-        except BackendUnavailable as exc:
-            # asv records NotImplementedError in setup as a skip (NaN), not a failure
-            raise NotImplementedError(str(exc)) from exc
         if self.kernel == "matvec":
             data = self.be.put(A) if self.resident else A
             self.call = lambda: self.be.matvec(data, x)

@@ -50,16 +50,26 @@ def check_dtype(dtype):
     return dt
 
 
+_SHAPES = {1: "(N,)", 2: "(N, N)"}
+
+
 def check_array(name, array, ndim, dtype):
     """Return ``array`` as a C-contiguous ndarray of ``dtype`` with ``ndim`` dims.
 
-    Non-contiguous and Fortran-ordered inputs are copied to C order (handled,
-    not refused).  Raises TypeError if ``array`` is not an ndarray or its dtype
-    is not exactly ``dtype`` (mixed or non-float dtypes are refused, not
+    Non-contiguous, negatively strided and Fortran-ordered inputs are copied
+    to C order (handled, not refused); ndarray subclasses are viewed as plain
+    ndarrays.  Raises TypeError if ``array`` is not an ndarray (lists are not
+    converted), is a masked array (its mask would be ignored), or its dtype is
+    not exactly ``dtype`` (mixed or non-float dtypes are refused, not
     converted), ValueError if its number of dimensions is wrong.
     """
     if not isinstance(array, np.ndarray):
-        raise TypeError(f"{name} must be a numpy.ndarray, got {type(array).__name__}")
+        raise TypeError(f"{name} must be a numpy.ndarray of dtype {dtype} and shape"
+                        f" {_SHAPES.get(ndim, ndim)}, got {type(array).__name__}: other types are"
+                        f" refused, not converted; use numpy.asarray({name}, dtype=numpy.{dtype.name})")
+    if isinstance(array, np.ma.MaskedArray):
+        raise TypeError(f"{name} is a masked array: refused, because the kernels would ignore"
+                        f" its mask; pass {name}.filled(value) or {name}.compressed()")
     if array.dtype not in SUPPORTED_DTYPES:
         raise TypeError(
             f"{name} must have dtype {dtype}, got {array.dtype}: only float64 and"
@@ -70,7 +80,8 @@ def check_array(name, array, ndim, dtype):
             f" mixed dtypes are refused; convert with {name}.astype(numpy.{dtype.name})"
             f" or open the backend with dtype={array.dtype.name!r}")
     if array.ndim != ndim:
-        raise ValueError(f"{name} must be {ndim}-D, got shape {array.shape}")
+        raise ValueError(f"{name} must be {ndim}-D with shape {_SHAPES.get(ndim, ndim)},"
+                         f" got {array.ndim}-D shape {array.shape}")
     return np.ascontiguousarray(array)
 
 

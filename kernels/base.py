@@ -122,6 +122,22 @@ class Backend(abc.ABC):
         except Exception:
             pass
 
+    @classmethod
+    def memory_parts(cls, kernel, n, dtype, workers, resident=True):
+        """What this backend allocates for one case besides the caller's arrays.
+
+        Returns a list of (what, bytes, where); where is "host", "shm" (shared
+        memory), "device" (device buffers) or "process" (extra processes); see
+        ``kernels.memory``.  Default: nothing (the backend computes on the
+        caller's arrays).
+        """
+        return []
+
+    def memory_limits(self):
+        """Limits of memory outside host RAM, known once open: {"device": bytes of
+        device memory, "buffer": largest single buffer}; {} when none apply."""
+        return {}
+
     @property
     def is_open(self):
         return self._is_open
@@ -134,6 +150,9 @@ class Backend(abc.ABC):
     def put(self, array):
         """Place a 1-D (N,) or 2-D (N, N) array of the backend's dtype; return a Resident."""
         self._check_open()
+        if isinstance(array, np.ndarray) and array.ndim not in (1, 2):
+            raise ValueError(f"array must be 1-D (N,) or 2-D (N, N), got {array.ndim}-D"
+                             f" shape {array.shape}")
         if isinstance(array, np.ndarray) and array.ndim == 2:
             array = v.check_matrix(array, self.dtype)
         else:
@@ -144,6 +163,7 @@ class Backend(abc.ABC):
 
     def free(self, resident):
         """Release a Resident made by ``put`` (also done by ``close``)."""
+        self._check_open()
         self._check_resident(resident, None)
         self._release(resident)
         del self._residents[resident.id]
@@ -197,6 +217,8 @@ class Backend(abc.ABC):
                                 " 'with get_backend(...) as be:' or call open() first")
 
     def _check_resident(self, r, ndim):
+        if not isinstance(r, Resident):
+            raise TypeError(f"expected a Resident returned by put(), got {type(r).__name__}")
         if r.owner is not self or r.freed:
             raise ValueError(f"{r!r} was freed or belongs to another backend")
         if ndim is not None and len(r.shape) != ndim:

@@ -114,6 +114,17 @@ class MPIBackend(Backend):
     name = "mpi"
     data_is_remote = True
 
+    @classmethod
+    def memory_parts(cls, kernel, n, dtype, workers, resident=True):
+        from .memory import PROCESS_BYTES, operand_bytes
+        s = np.dtype(dtype).itemsize
+        name = "A" if kernel == "matvec" else "a"
+        return [(f"row blocks of {name} on the ranks (one copy in all)",
+                 operand_bytes(kernel, n, s), "host"),
+                ("x and y buffers on the ranks", 2 * workers * s * n if kernel == "matvec" else 0,
+                 "host"),
+                (f"{workers - 1} MPI rank processes", (workers - 1) * PROCESS_BYTES, "process")]
+
     # -- lifecycle -----------------------------------------------------------
     def _open(self):
         try:

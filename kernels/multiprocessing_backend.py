@@ -89,6 +89,15 @@ class MultiprocessingBackend(Backend):
     start_timeout = 60.0
     stop_timeout = 5.0
 
+    @classmethod
+    def memory_parts(cls, kernel, n, dtype, workers, resident=True):
+        from .memory import PROCESS_BYTES, operand_bytes
+        s = np.dtype(dtype).itemsize
+        name = "A" if kernel == "matvec" else "a"
+        return [(f"shared-memory copy of {name}", operand_bytes(kernel, n, s), "shm"),
+                ("shared x, y scratch", 2 * s * n if kernel == "matvec" else 0, "shm"),
+                (f"{workers - 1} worker processes", (workers - 1) * PROCESS_BYTES, "process")]
+
     # -- lifecycle -----------------------------------------------------------
     def _open(self):
         self._procs, self._conns, self._segs = [], [], {}
@@ -120,7 +129,13 @@ class MultiprocessingBackend(Backend):
         except BaseException as exc:
             self._close()  # base.close() does nothing after a failed open
             if isinstance(exc, (OSError, WorkerError)):
-                raise BackendUnavailable(f"cannot start the multiprocessing pool: {exc}") from exc
+                hint = ""
+                if isinstance(exc, WorkerError):
+                    hint = (" (the worker's traceback is on stderr; a common cause is a script that"
+                            " opens the backend at import time: with the 'spawn' start method every"
+                            " worker imports the main module again, so open backends under"
+                            " `if __name__ == \"__main__\":`)")
+                raise BackendUnavailable(f"cannot start the multiprocessing pool: {exc}{hint}") from exc
             raise
         log.debug("multiprocessing backend: %d worker processes started (%s)",
                   len(self._procs), START_METHOD)

@@ -158,6 +158,19 @@ class OpenCLBackend(Backend):
     name = "opencl"
     data_is_remote = True
 
+    @classmethod
+    def memory_parts(cls, kernel, n, dtype, workers, resident=True):
+        from .memory import operand_bytes
+        s = np.dtype(dtype).itemsize
+        name = "A" if kernel == "matvec" else "a"
+        return [(f"OpenCL buffer of {name}", operand_bytes(kernel, n, s), "device"),
+                ("OpenCL x, y buffers", 2 * s * n if kernel == "matvec" else 0, "device")]
+
+    def memory_limits(self):
+        if not self._is_open:
+            return {}
+        return {"device": int(self._device.global_mem_size), "buffer": self._max_alloc}
+
     # -- lifecycle -----------------------------------------------------------
     def _open(self):
         cl = self._cl = _import_cl()
@@ -181,6 +194,7 @@ class OpenCLBackend(Backend):
         if self.dtype == np.float64 and not fp64:
             raise BackendUnavailable(f"device {dev.name!r} has no cl_khr_fp64")
         self._acc_dtype = np.dtype(np.float64 if fp64 else np.float32)
+        self._max_alloc = int(dev.max_mem_alloc_size)
         self._threads = self._thread_note(cl, dev)
 
         self._ctx = cl.Context([dev])
@@ -276,13 +290,25 @@ class OpenCLBackend(Backend):
         matrix also grows the x/y scratch buffers to N, so no resident matvec
         allocates.
         """
+        if array.nbytes > self._max_alloc:
+            raise MemoryError(
+                f"opencl backend: an array of {array.nbytes} bytes {array.shape} exceeds the"
+                f" largest buffer {self._device.name.strip()!r} allows"
+                f" (CL_DEVICE_MAX_MEM_ALLOC_SIZE = {self._max_alloc} bytes)")
         if array.ndim == 2:
             self._ensure_scratch(array.shape[0])
         if array.size == 0:
             return None
         cl = self._cl
-        buf = cl.Buffer(self._ctx, cl.mem_flags.READ_ONLY, array.nbytes)
-        cl.enqueue_copy(self._queue, buf, array, is_blocking=True)
+        buf = None
+        try:
+            buf = cl.Buffer(self._ctx, cl.mem_flags.READ_ONLY, array.nbytes)
+            cl.enqueue_copy(self._queue, buf, array, is_blocking=True)
+        except cl.MemoryError as exc:  # pyopencl's, not a builtin MemoryError
+            if buf is not None:
+                buf.release()
+            raise MemoryError(f"opencl backend: cannot allocate {array.nbytes} bytes on"
+                              f" {self._device.name.strip()!r}: {exc}") from exc
         return buf
 
     def _ensure_scratch(self, n):
