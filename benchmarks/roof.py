@@ -20,10 +20,16 @@ class MemoryRoof:
     timeout = 600
 
     def setup(self):
-        from kernels.cython_backend import load_extension
         from kernels import BackendUnavailable
         from kernels._threads import BlasThreads
         from kernels._validate import check_workers
+        from kernels.cython_backend import load_extension
+        from kernels.memory import fmt_bytes, memory_limit
+
+        needed = 8 * (READ_ELEMENTS + 3 * TRIAD_ELEMENTS)
+        available, how = memory_limit()
+        if needed > available:
+            raise NotImplementedError(f"the roof arrays need {fmt_bytes(needed)} but {how}")
 
         try:
             self.ext = load_extension()

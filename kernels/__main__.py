@@ -17,6 +17,8 @@ def backend_report(workers=None, dtype="float64"):
                 rows.append((name, True, be.describe()))
         except BackendUnavailable as exc:
             rows.append((name, False, str(exc)))
+        except Exception as exc:  # a broken backend must not hide the others' lines
+            rows.append((name, False, f"open() failed: {type(exc).__name__}: {exc}"))
     return rows
 
 
@@ -24,7 +26,8 @@ def main(argv=None):
     parser = argparse.ArgumentParser(
         prog="python -m kernels",
         description="Open every parbench backend once and print whether it is available"
-                    " here, why not, and its versions, device and thread settings.")
+                    " here, why not, and its versions, device and thread settings."
+                    " Exit status 1 if any backend is unavailable.")
     parser.add_argument("--workers", type=int, default=None,
                         help="workers per backend (default: all cores of this process)")
     parser.add_argument("--dtype", default="float64", choices=["float64", "float32"],
