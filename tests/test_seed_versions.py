@@ -1,0 +1,120 @@
+"""The seeds' plain versions (kernels.seed_versions) equal numpy and leave no process behind."""
+import time
+
+import numpy as np
+import psutil
+import pytest
+
+from kernels import BackendUnavailable
+from kernels.seed_versions import SEED_VERSIONS, seed_version, variants
+from kernels.verify import check_matvec, check_sum, make_inputs
+
+from .conftest import WORKERS
+
+SIZES = (0, 1, 3, 1025)
+#: helpers that live as long as the interpreter, not a variant: MPICH's process
+#: manager (see kernels.mpi_backend) and multiprocessing's resource tracker
+PER_INTERPRETER = ("mpiexec", "hydra_pmi_proxy", "multiprocessing.resource_tracker")
+
+
+def open_or_skip(name, workers=WORKERS):
+    try:
+        return seed_version(name, workers=workers).open()
+    except BackendUnavailable as exc:
+        pytest.skip(f"{name} unavailable here: {exc}")
+
+
+def _opened(request):
+    sv = open_or_skip(request.param)
+    request.addfinalizer(sv.close)
+    return sv
+
+
+@pytest.fixture(scope="module", params=list(SEED_VERSIONS))
+def variant(request):
+    return _opened(request)
+
+
+@pytest.fixture(scope="module", params=variants("matvec"))
+def matvec_variant(request):
+    return _opened(request)
+
+
+@pytest.fixture(scope="module", params=variants("sum"))
+def sum_variant(request):
+    return _opened(request)
+
+
+@pytest.mark.parametrize("n", SIZES)
+def test_matvec_equals_numpy(matvec_variant, n):
+    variant = matvec_variant
+    A, x, _ = make_inputs(n, seed=n)
+    r = variant.put(A)
+    y = variant.matvec(r, x)
+    assert isinstance(y, np.ndarray) and y.dtype == np.float64 and y.shape == (n,)
+    check_matvec(y, A, x, variant.name)
+    x2 = x[::-1].copy()  # A stays resident: a second x through the same placement
+    check_matvec(variant.matvec(r, x2), A, x2, variant.name)
+    variant.free(r)
+    check_matvec(variant.matvec(A, x), A, x, variant.name)  # end-to-end
+
+
+@pytest.mark.parametrize("n", SIZES)
+def test_sum_equals_numpy(sum_variant, n):
+    variant = sum_variant
+    _, _, a = make_inputs(n, seed=n)
+    r = variant.put(a)
+    s = variant.vector_sum(r)
+    assert np.asarray(s).dtype == np.float64
+    check_sum(s, a, variant.name)
+    variant.free(r)
+    check_sum(variant.vector_sum(a), a, variant.name)  # end-to-end
+
+
+def test_a_missing_kernel_is_refused(variant):
+    A, x, a = make_inputs(3)
+    missing = [k for k in ("matvec", "sum") if k not in variant.kernels]
+    for kernel in missing:
+        with pytest.raises(NotImplementedError, match="no"):
+            variant.matvec(A, x) if kernel == "matvec" else variant.vector_sum(a)
+
+
+def test_variants_and_names():
+    assert set(variants("matvec")) | set(variants("sum")) == set(SEED_VERSIONS)
+    with pytest.raises(ValueError, match="unknown seed variant"):
+        seed_version("seed-nothing")
+
+
+def _live_children():
+    """{pid: command line} of this process's descendants, zombies left out."""
+    found = {}
+    for p in psutil.Process().children(recursive=True):
+        try:
+            if p.status() != psutil.STATUS_ZOMBIE:
+                found[p.pid] = " ".join(p.cmdline())
+        except (psutil.NoSuchProcess, psutil.AccessDenied):
+            pass
+    return found
+
+
+@pytest.mark.parametrize("name", list(SEED_VERSIONS))
+def test_close_leaves_no_process(name):
+    before = _live_children()
+    sv = open_or_skip(name, workers=2)
+    A, x, a = make_inputs(5)
+    if "matvec" in sv.kernels:
+        check_matvec(sv.matvec(sv.put(A), x), A, x, name)
+    if "sum" in sv.kernels:
+        check_sum(sv.vector_sum(sv.put(a)), a, name)
+    started = {pid: cmd for pid, cmd in _live_children().items()
+               if pid not in before and not any(h in cmd for h in PER_INTERPRETER)}
+    if name in ("seed-multiprocessing", "seed-mpi", "seed-mpi-allreduce"):
+        assert started, f"{name}: no worker process seen while open"
+    sv.close()
+    deadline = time.monotonic() + 5.0
+    while True:
+        left = {pid: cmd for pid, cmd in _live_children().items() if pid in started}
+        if not left or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
+    assert not left, f"{name} left processes behind after close: {left}"
