@@ -330,13 +330,20 @@ def _guess_param_names(parsed):
     return names
 
 
-def _itemsize(params):
+_ITEMSIZES = {"float64": 8, "float32": 4, "f8": 8, "f4": 4, "double": 8, "single": 4}
+
+
+def _itemsize(params, default=DEFAULT_ITEMSIZE):
+    """Bytes per element: a "dtype" param if the benchmark has one, else ``default``."""
     dtype = params.get("dtype")
     if isinstance(dtype, str):
-        return {"float64": 8, "float32": 4, "f8": 8, "f4": 4, "double": 8, "single": 4}.get(
-            dtype, DEFAULT_ITEMSIZE
-        )
-    return DEFAULT_ITEMSIZE
+        return _ITEMSIZES.get(dtype, default)
+    return default
+
+
+def run_itemsize(run):
+    """Bytes per element for the whole run: RunInfo's "dtype" (float64 if absent)."""
+    return _ITEMSIZES.get(str(run.info().get("dtype", "float64")), DEFAULT_ITEMSIZE)
 
 
 def collect(run, kernel):
@@ -347,6 +354,7 @@ def collect(run, kernel):
     Also returns {(backend, mode): itemsize}.
     """
     series, itemsizes, ns = {}, {}, set()
+    default_itemsize = run_itemsize(run)
     for mode, cls in KERNELS[kernel]["classes"].items():
         name = run.find(cls, TIME_METHOD)
         if name is None:
@@ -365,7 +373,7 @@ def collect(run, kernel):
                     label = f"{label} ({', '.join(extra)})"
             key = (label, mode)
             series.setdefault(key, {})[n] = value
-            itemsizes[key] = _itemsize(params)
+            itemsizes[key] = _itemsize(params, default_itemsize)
             ns.add(n)
     return series, itemsizes, sorted(ns)
 
@@ -544,7 +552,7 @@ def _missing_lines(missing):
 
 
 def plain_table(cells):
-    widths = [max(len(h), *(len(c[i]) for c in cells)) if cells else len(h) for i, h in enumerate(TABLE_HEADER)]
+    widths = [max([len(h)] + [len(c[i]) for c in cells]) for i, h in enumerate(TABLE_HEADER)]
     lines = ["  ".join(h.ljust(w) for h, w in zip(TABLE_HEADER, widths))]
     lines.append("  ".join("-" * w for w in widths))
     for c in cells:
@@ -570,10 +578,16 @@ def _notes(run, roofs):
         notes.append(
             "memory roof: "
             + ", ".join(f"{k} {v:.2f} GB/s" for k, v in roofs.items())
-            + f" (% roof uses {next(iter(roofs))})"
+            + f" (% roof uses {next(iter(roofs))}; it is DRAM bandwidth, so sizes that fit in "
+            "cache can exceed it)"
         )
     else:
         notes.append("memory roof: not measured in this run")
+    size = run_itemsize(run)
+    notes.append(
+        f"bandwidth = bytes moved / time per call: matvec {size}*(N*N + 2N), sum {size}*N "
+        f"({size}-byte elements)"
+    )
     notes.append(
         "speedup = serial numpy (workers=1) time / backend time at the same N; crossover N = "
         "smallest N from which the backend beats serial numpy at every larger N; floor = "
@@ -591,10 +605,14 @@ def caption(run):
         facts.append(f"num_cpu {ncpu}")
     if cpu:
         facts.append(f"cpu {cpu}")
-    for k in ("os", "ram"):
-        v = run.machine_fact(k)
-        if v:
-            facts.append(f"{k} {v}")
+    if run.machine_fact("os"):
+        facts.append(f"os {run.machine_fact('os')}")
+    ram = run.machine_fact("ram")
+    if ram:
+        try:  # asv records bytes (MemTotal * 1024)
+            facts.append(f"ram {int(ram) / 2**30:.1f} GiB")
+        except (TypeError, ValueError):
+            facts.append(f"ram {ram}")
     parts.append(", ".join(facts))
     info = run.info()
     if info:
@@ -605,8 +623,6 @@ def caption(run):
                 v = v[:45] + "..."
             items.append(f"{k}={v}")
         parts.append("run: " + "; ".join(items))
-    if run.env_name:
-        parts.append(f"env {run.env_name}")
     return textwrap.fill(" | ".join(parts), width=150)
 
 
@@ -618,12 +634,13 @@ def _new_figure(run, caption_text):
     from matplotlib.figure import Figure
 
     n_lines = caption_text.count("\n") + 1
-    fig = Figure(figsize=(10, 5.6 + 0.14 * n_lines), dpi=110)
+    fig = Figure(figsize=(10, 5.8 + 0.13 * n_lines), dpi=110)
     FigureCanvasAgg(fig)
     ax = fig.add_subplot(1, 1, 1)
     fig.text(0.01, 0.01, caption_text, fontsize=7, va="bottom", ha="left", color="0.25")
-    bottom = (0.03 + 0.14 * n_lines / fig.get_figheight()) + 0.02
-    fig.subplots_adjust(left=0.08, right=0.76, top=0.9, bottom=0.1 + bottom)
+    # inches -> figure fraction: the caption, then room for (rotated) N labels and "N"
+    bottom = (0.12 + 0.13 * n_lines + 1.0) / fig.get_figheight()
+    fig.subplots_adjust(left=0.08, right=0.76, top=0.9, bottom=bottom)
     return fig, ax
 
 
@@ -638,7 +655,8 @@ def _title(ax, run, kernel, what):
 def _style(key, colors):
     label, mode = key
     if mode == "serial":
-        return {"color": "black", "linestyle": "-", "linewidth": 2.2, "marker": "s", "markersize": 4}
+        return {"color": "black", "linestyle": "-", "linewidth": 2.2, "marker": "s",
+                "markersize": 4}
     return {
         "color": colors[label],
         "linestyle": "-" if mode == "resident" else "--",
@@ -680,6 +698,14 @@ def _finish(ax, fig, ns, has_dashed):
         )
 
 
+def _line(ax, ns, ys, key, colors):
+    """One series; NaN where skipped/failed, so matplotlib leaves a gap (never a zero)."""
+    label = _legend_label(key)
+    if all(math.isnan(y) for y in ys):
+        label += " - no data"
+    ax.plot(ns, ys, label=label, **_style(key, colors))
+
+
 def _ys(values, ns):
     return [values.get(n) if values.get(n) is not None else float("nan") for n in ns]
 
@@ -691,7 +717,7 @@ def plot_time(run, kernel, cap=None):
     colors = _colors(keys)
     for key in keys:
         ys = [_value(series, key, n) for n in ns]
-        ax.plot(ns, [y if y is not None else float("nan") for y in ys], label=_legend_label(key), **_style(key, colors))
+        _line(ax, ns, [y if y is not None else float("nan") for y in ys], key, colors)
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_ylabel("time per call [s]")
@@ -710,17 +736,19 @@ def plot_speedup(run, kernel, cap=None):
     for key in keys:
         sp = speedup_series(series, key, ns)
         top = max([top] + list(sp.values()))
-        ax.plot(ns, _ys(sp, ns), label=_legend_label(key), **_style(key, colors))
+        _line(ax, ns, _ys(sp, ns), key, colors)
     ax.axhline(1.0, color="black", linewidth=1.2, label="1 = serial numpy")
     if workers:
-        ax.axhline(workers, color="0.4", linewidth=1.0, linestyle=":", label=f"{workers} = workers (ideal)")
+        ax.axhline(workers, color="0.4", linewidth=1.0, linestyle=":",
+                   label=f"{workers} = workers (ideal)")
         top = max(top, workers)
     ax.set_xscale("log")
     ax.set_ylim(0, top * 1.12)
     ax.set_ylabel("speedup vs serial numpy (workers=1)")
     _title(ax, run, kernel, "speedup over serial numpy")
     if (SERIAL_LABEL, "serial") not in series:
-        ax.text(0.5, 0.5, "no serial numpy baseline in this run", transform=ax.transAxes, ha="center")
+        ax.text(0.5, 0.5, "no serial numpy baseline in this run", transform=ax.transAxes,
+                ha="center")
     _finish(ax, fig, ns, any(k[1] == "end-to-end" for k in keys))
     return fig
 
@@ -736,13 +764,15 @@ def plot_bandwidth(run, kernel, cap=None):
             t = _value(series, key, n)
             if t is not None:
                 bw[n] = bandwidth_gbs(kernel, n, t, itemsizes.get(key, DEFAULT_ITEMSIZE))
-        ax.plot(ns, _ys(bw, ns), label=_legend_label(key), **_style(key, colors))
+        _line(ax, ns, _ys(bw, ns), key, colors)
     styles = {"read": "-", "triad": "-."}
     for name, gbs in run.roofs().items():
-        ax.axhline(gbs, color="0.45", linewidth=1.4, linestyle=styles.get(name, ":"), label=f"roof: {name} {gbs:.1f} GB/s")
+        ax.axhline(gbs, color="0.45", linewidth=1.4, linestyle=styles.get(name, ":"),
+                   label=f"roof: {name} {gbs:.1f} GB/s")
     ax.set_xscale("log")
     ax.set_yscale("log")
-    moved = "8*(N*N + 2N)" if kernel == "matvec" else "8*N"
+    size = run_itemsize(run)
+    moved = f"{size}*(N*N + 2N)" if kernel == "matvec" else f"{size}*N"
     ax.set_ylabel(f"bandwidth [GB/s]  ({moved} bytes / time)")
     _title(ax, run, kernel, "memory bandwidth")
     _finish(ax, fig, ns, any(k[1] == "end-to-end" for k in keys))
@@ -816,7 +846,8 @@ def build_parser():
             "Plot parbench's asv results: time, speedup over serial numpy and bandwidth "
             "vs N for each kernel (matvec, sum), and a summary table. Reads only asv's JSON."
         ),
-        epilog="Run `asv run` first (see README). Exit status: 0 ok, 1 no results, 2 bad --machine/--commit.",
+        epilog="Run `asv run` first (see README). "
+        "Exit status: 0 ok, 1 no results, 2 bad --machine/--commit.",
     )
     p.add_argument(
         "--results",
@@ -827,7 +858,8 @@ def build_parser():
     p.add_argument(
         "--machine",
         metavar="NAME",
-        help="plot only this machine (a folder under the results directory); default: every machine found",
+        help="plot only this machine (a folder under the results directory); "
+        "default: every machine found",
     )
     p.add_argument(
         "--commit",
@@ -849,7 +881,8 @@ def build_parser():
         nargs="+",
         default=None,
         metavar="FMT",
-        help=f"figure format(s), space- or comma-separated, from {', '.join(FORMATS)} (default: png svg)",
+        help=f"figure format(s), space- or comma-separated, from {', '.join(FORMATS)} "
+        "(default: png svg)",
     )
     return p
 

@@ -63,7 +63,7 @@ SUM_RESIDENT = {
     "mpi": [3e-5, 9e-4],
 }
 ROOF_READ, ROOF_TRIAD = 30.0, 25.0
-INFO = {"blas": "openblas 0.3.27 (1 thread)", "workers": "2", "mpi": "MPICH 5.0.2"}
+INFO = {"blas": "openblas 0.3.27 (1 thread)", "workers": "2", "mpi": "MPICH 5.0.2", "dtype": "float64"}
 
 
 def _r(v):
@@ -101,7 +101,7 @@ def _product(table, backends, ns):
     return out
 
 
-def write_results(root, with_roof=True, with_info=True, scale=1.0):
+def write_results(root, with_roof=True, with_info=True, info=None):
     """Write results/benchmarks.json, machine.json and two runs (old and new)."""
     res = root / "results"
     (res / MACHINE).mkdir(parents=True)
@@ -124,7 +124,8 @@ def write_results(root, with_roof=True, with_info=True, scale=1.0):
         add("roof.MemoryRoof.track_read", [], [], [ROOF_READ], unit="GB/s")
         add("roof.MemoryRoof.track_triad", [], [], [ROOF_TRIAD], unit="GB/s")
     if with_info:
-        add("suite.RunInfo.track_info", [[json.dumps(INFO)]], ["info"], [0], unit="unit")
+        settings = json.dumps(INFO if info is None else info, sort_keys=True)
+        add("runinfo.RunInfo.track_info", [[settings]], ["settings"], [2], unit="workers")
 
     (res / "benchmarks.json").write_text(json.dumps(benchmarks, indent=4, sort_keys=True))
     (res / MACHINE / "machine.json").write_text(
@@ -135,7 +136,7 @@ def write_results(root, with_roof=True, with_info=True, scale=1.0):
                 "machine": MACHINE,
                 "num_cpu": "2",
                 "os": "Linux 6.1",
-                "ram": "24000000",
+                "ram": "25769803776",
                 "version": 1,
             }
         )
@@ -299,7 +300,7 @@ def test_nan_and_null_are_gaps_not_zero(results):
         assert math.isnan(opencl[0]) and all(v > 0 for v in opencl[1:])
         mpi = list(lines["mpi"].get_ydata())
         assert math.isnan(mpi[1]) and not math.isnan(mpi[0]) and mpi[2] > 0
-        e2e = list(lines["mpi (end-to-end)"].get_ydata())
+        e2e = list(lines["mpi (end-to-end) - no data"].get_ydata())
         assert all(math.isnan(v) for v in e2e)
         assert list(lines["opencl"].get_xdata()) == MV_N
     fig = plot.plot_speedup(run, "matvec")
@@ -330,9 +331,20 @@ def test_partial_run_without_roof_or_info(tmp_path, capsys):
     _check_png(out / MACHINE / "matvec-bandwidth.png")
 
 
+def test_float32_run_halves_bytes(tmp_path):
+    res = write_results(tmp_path, info=dict(INFO, dtype="float32", workers="3"))
+    run = _newest_run(res)
+    assert run.workers() == 3  # RunInfo's workers beat machine.json's num_cpu
+    rows, _ = _rows_by_key(run, "matvec")
+    assert rows[("numba", "resident")]["gbs"] == pytest.approx(4 * (4096 * 4096 + 2 * 4096) / 5e-3 / 1e9)
+    rows, _ = _rows_by_key(run, "sum")
+    assert rows[("numba", "resident")]["gbs"] == pytest.approx(4 * 1e6 / 4e-4 / 1e9)
+
+
 def test_caption_has_machine_and_run_info(results):
     cap = plot.caption(_newest_run(results))
     assert "num_cpu 2" in cap and "Test CPU" in cap and "MPICH 5.0.2" in cap
+    assert "ram 24.0 GiB" in cap
 
 
 @pytest.mark.parametrize("argv_extra", [[], ["--machine", MACHINE]])
