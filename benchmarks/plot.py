@@ -58,6 +58,10 @@ TIME_METHOD = "track_time"
 ROOF_CLASS = "MemoryRoof"
 ROOF_METHODS = ("track_read", "track_triad")  # the first one present is the roof for "% roof"
 INFO_CLASS, INFO_METHOD = "RunInfo", "track_info"
+#: kernel GB/s / read-roof GB/s timed in alternation in one process (params kernel, backend)
+FRACTION_CLASS, FRACTION_METHOD = "RoofFraction", "track_percent"
+#: seed versions of the kernels (params variant, N); "seed-<backend>[-detail]"
+SEED_CLASSES = {"matvec": "SeedMatVec", "sum": "SeedVectorSum"}
 DEFAULT_ITEMSIZE = 8  # float64, unless a "dtype" param says otherwise
 
 SERIAL_LABEL = "numpy"
@@ -304,6 +308,14 @@ class Run:
                 return n
         return None
 
+    def roof_fractions(self):
+        """{(kernel, backend): % of the read roof, timed in alternation} (RoofFraction)."""
+        name = self.find(FRACTION_CLASS, FRACTION_METHOD)
+        if name is None:
+            return {}
+        return {(p.get("kernel"), p.get("backend")): float(v)
+                for p, v in self.entries(name) if _is_number(v)}
+
     def roofs(self):
         """{'read': GB/s, 'triad': GB/s} for whichever roof benchmarks hold a number."""
         out = {}
@@ -465,6 +477,7 @@ def summarize(run, kernel):
             "n_max": None,
             "gbs": None,
             "roof_pct": None,
+            "alt_pct": None,
             "n_min": None,
             "floor_us": None,
             "speedup": None,
@@ -477,6 +490,8 @@ def summarize(run, kernel):
             row["gbs"] = bandwidth_gbs(kernel, n_max, t_max, itemsizes.get(key, DEFAULT_ITEMSIZE))
             if roof:
                 row["roof_pct"] = 100.0 * row["gbs"] / roof
+            if mode == "resident":
+                row["alt_pct"] = run.roof_fractions().get((kernel, label))
             row["floor_us"] = _value(series, key, n_min) * 1e6
             sp = speedup_series(series, key, ns)
             if n_max in sp:
@@ -513,6 +528,7 @@ TABLE_HEADER = (
     "mode",
     "GB/s @ N max",
     "% roof",
+    "% roof alt.",
     "N max",
     "floor us @ N min",
     "N min",
@@ -534,6 +550,7 @@ def table_cells(rows):
                 r["mode"],
                 _fmt(r["gbs"], ".2f"),
                 _fmt(r["roof_pct"], ".1f", "%"),
+                _fmt(r["alt_pct"], ".1f", "%"),
                 _fmt(r["n_max"], "d"),
                 _fmt(r["floor_us"], ".1f"),
                 _fmt(r["n_min"], "d"),
@@ -544,6 +561,34 @@ def table_cells(rows):
     return cells
 
 
+SEED_HEADER = ("kernel", "seed version", "vs backend", "N", "seed time", "backend time",
+               "backend speedup over seed")
+
+
+def seed_comparison(run):
+    """Rows comparing each seed version with its parbench backend (resident) at every
+    N both measured: (kernel, variant, backend, N, seed s, backend s, seed/backend)."""
+    rows = []
+    for kernel, cls in SEED_CLASSES.items():
+        name = run.find(cls, TIME_METHOD)
+        if name is None:
+            continue
+        series, _, _ = collect(run, kernel)
+        for params, value in run.entries(name):
+            variant, n = str(params.get("variant")), params.get("N")
+            backend = max((b for b in BACKEND_ORDER if variant.startswith(f"seed-{b}")),
+                          key=len, default=None)
+            mine = _value(series, (backend, "resident"), n)
+            if backend and mine and _is_number(value) and value > 0:
+                rows.append((kernel, variant, backend, n, value, mine, value / mine))
+    return rows
+
+
+def seed_cells(rows):
+    return [(k, v, b, str(n), f"{ts * 1e3:.3f} ms", f"{tb * 1e3:.3f} ms", f"{r:.2f}x")
+            for k, v, b, n, ts, tb, r in rows]
+
+
 def _missing_lines(missing):
     return [
         f"skipped or failed: {label} {kernel} {n} ({mode}, {why})"
@@ -551,18 +596,18 @@ def _missing_lines(missing):
     ]
 
 
-def plain_table(cells):
-    widths = [max([len(h)] + [len(c[i]) for c in cells]) for i, h in enumerate(TABLE_HEADER)]
-    lines = ["  ".join(h.ljust(w) for h, w in zip(TABLE_HEADER, widths))]
+def plain_table(cells, header=TABLE_HEADER):
+    widths = [max([len(h)] + [len(c[i]) for c in cells]) for i, h in enumerate(header)]
+    lines = ["  ".join(h.ljust(w) for h, w in zip(header, widths))]
     lines.append("  ".join("-" * w for w in widths))
     for c in cells:
         lines.append("  ".join(x.ljust(w) for x, w in zip(c, widths)))
     return "\n".join(line.rstrip() for line in lines)
 
 
-def markdown_table(cells):
-    lines = ["| " + " | ".join(TABLE_HEADER) + " |"]
-    lines.append("|" + "|".join("---" if i < 3 else "---:" for i in range(len(TABLE_HEADER))) + "|")
+def markdown_table(cells, header=TABLE_HEADER):
+    lines = ["| " + " | ".join(header) + " |"]
+    lines.append("|" + "|".join("---" if i < 3 else "---:" for i in range(len(header))) + "|")
     for c in cells:
         lines.append("| " + " | ".join(x.replace("|", "\\|") for x in c) + " |")
     return "\n".join(lines)
@@ -583,6 +628,15 @@ def _notes(run, roofs):
         )
     else:
         notes.append("memory roof: not measured in this run")
+    if run.roof_fractions():
+        notes.append(
+            "% roof alt. = resident GB/s / read-roof GB/s, the two timed in alternation in one "
+            "process at the largest default N (RoofFraction; robust to the bandwidth drifting "
+            "during the run)")
+    unavailable = {k: v for k, v in run.info().items()
+                   if isinstance(v, str) and v.startswith("unavailable")}
+    for backend, why in sorted(unavailable.items()):
+        notes.append(f"{backend}: {why}")
     size = run_itemsize(run)
     notes.append(
         f"bandwidth = bytes moved / time per call: matvec {size}*(N*N + 2N), sum {size}*N "
@@ -815,6 +869,10 @@ def process(run, output_dir, formats, out=None):
     missing_lines = _missing_lines(all_missing)
     md = [f"# parbench summary: {run_heading(run)}", "", markdown_table(cells), ""]
     md += [f"- {n}" for n in notes]
+    seeds = seed_cells(seed_comparison(run))
+    if seeds:
+        md += ["", "## parbench vs the seeds' plain versions (resident, same N and workers)", "",
+               markdown_table(seeds, SEED_HEADER)]
     if missing_lines:
         md += ["", "Skipped or failed:", ""] + [f"- `{line}`" for line in missing_lines]
     md_path = os.path.join(mdir, "summary.md")
@@ -824,6 +882,9 @@ def process(run, output_dir, formats, out=None):
     print(md_path, file=out)
     text = [f"\n{run_heading(run)}", plain_table(cells), ""]
     text += notes
+    if seeds:
+        text += ["", "parbench vs the seeds' plain versions (resident, same N and workers)",
+                 plain_table(seeds, SEED_HEADER)]
     text += missing_lines
     print("\n".join(text), file=out)
     return written

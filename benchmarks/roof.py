@@ -55,3 +55,82 @@ class MemoryRoof:
         return self._best_gbps(
             lambda: self.ext.stream_triad(self.t, self.b, self.c, 3.0, self.threads),
             3 * self.t.nbytes)
+
+
+class RoofFraction:
+    """Achieved bandwidth as % of the roof, both timed in alternation in one process.
+
+    The VM's memory bandwidth drifts by tens of percent over minutes (measured
+    here: a 2-thread read of 512 MiB between 17 and 34 GB/s within one hour), so
+    a kernel's GB/s divided by a roof measured minutes earlier is mostly noise.
+    Here each round times the resident kernel, then (after a pause that lets the
+    backend's spinning workers go idle) the STREAM-like read of the same host
+    array with all workers; the result is the median over rounds of
+    (kernel GB/s) / (read GB/s) * 100, for the largest default N.
+    """
+
+    params = [["matvec", "sum"], None]  # backends filled in below
+    param_names = ["kernel", "backend"]
+    unit = "%"
+    processes = 2
+    timeout = 900
+    rounds = 7
+
+    def setup(self, kernel, backend):
+        import time
+
+        from kernels import BackendUnavailable, get_backend
+        from kernels.cython_backend import load_extension
+        from kernels.memory import InsufficientMemory, check_fits
+        from kernels.verify import check_matvec, check_sum, make_matvec_inputs, make_sum_input
+
+        self.sleep = time.sleep
+        n = max(common.SIZES["default"][kernel])
+        try:
+            self.ext = load_extension()
+            self.be = get_backend(backend, workers=common.workers(), dtype=common.dtype()).open()
+        except BackendUnavailable as exc:
+            raise NotImplementedError(str(exc)) from exc
+        try:
+            check_fits(self.be, kernel, n, common.dtype(), self.be.workers, True, started=True)
+        except InsufficientMemory as exc:
+            self.be.close()
+            raise NotImplementedError(str(exc)) from exc
+        if kernel == "matvec":
+            A, x = make_matvec_inputs(n, common.dtype())
+            resident = self.be.put(A)
+            self.call = lambda: self.be.matvec(resident, x)
+            check_matvec(self.call(), A, x, backend)
+            self.host, self.nbytes = A.reshape(-1), A.itemsize * (n * n + 2 * n)
+        else:
+            a = make_sum_input(n, common.dtype())
+            resident = self.be.put(a)
+            self.call = lambda: self.be.vector_sum(resident)
+            check_sum(self.call(), a, backend)
+            self.host, self.nbytes = a, a.nbytes
+        if self.host.dtype != np.float64:  # the read kernel is float64: same bytes, reinterpreted
+            self.host = self.host.view(np.float64)
+
+    def teardown(self, kernel, backend):
+        if getattr(self, "be", None) is not None:
+            self.be.close()
+
+    def track_percent(self, kernel, backend):
+        threads = self.be.workers
+        ratios = []
+        for _ in range(self.rounds):
+            t_kernel = common.median_time(self.call, repeats=3, budget=1.0)
+            self.sleep(0.3)  # mpi ranks spin for 0.25 s after a call: let them sleep
+            t_read = min(common.timing_samples(lambda: self.ext.stream_read(self.host, threads),
+                                               repeats=3, budget=1.0))
+            ratios.append((self.nbytes / t_kernel) / (self.host.nbytes / t_read))
+        return 100 * float(np.median(ratios))
+
+
+def _backends():
+    from kernels import BACKENDS
+
+    return common.selected_backends(BACKENDS)
+
+
+RoofFraction.params[1] = _backends()
