@@ -123,6 +123,11 @@ def write_results(root, with_roof=True, with_info=True, info=None):
     if with_roof:
         add("roof.MemoryRoof.track_read", [], [], [ROOF_READ], unit="GB/s")
         add("roof.MemoryRoof.track_triad", [], [], [ROOF_TRIAD], unit="GB/s")
+    add("roof.RoofFraction.track_percent", [["matvec", "sum"], ["numba", "mpi"]],
+        ["kernel", "backend"], [88.0, NAN, 95.0, 101.0], unit="%")
+    # seed-mpi at 4096: 5e-3 s vs mpi resident 2.5e-3 s -> parbench 2x faster
+    add("seeds.SeedMatVec.track_time", [["seed-mpi", "seed-opencl"], [256, 4096]], ["variant", "N"],
+        [1e-3, 5e-3, NAN, 8e-3])
     if with_info:
         settings = json.dumps(INFO if info is None else info, sort_keys=True)
         add("runinfo.RunInfo.track_info", [[settings]], ["settings"], [2], unit="workers")
@@ -282,7 +287,7 @@ def test_summary_text_and_markdown(results, tmp_path, capsys):
         ln for ln in md.splitlines() if ln.startswith("| matvec | numba | resident |")
     )
     cells = [c.strip() for c in line.strip("|").split("|")]
-    assert cells == ["matvec", "numba", "resident", "26.86", "89.5%", "4096", "20.0", "16", "2.00x", "256"]
+    assert cells == ["matvec", "numba", "resident", "26.86", "89.5%", "88.0%", "4096", "20.0", "16", "2.00x", "256"]
     assert "| matvec | numpy | resident |" in md and "never" in md
     assert "skipped or failed: opencl matvec 16 (resident, skipped)" in printed
     assert "skipped or failed: mpi matvec 256 (resident, failed)" in md
@@ -408,3 +413,16 @@ def test_no_matplotlib_at_import():
     code = "import sys, benchmarks.plot; print('matplotlib' in sys.modules)"
     proc = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True)
     assert proc.stdout.strip() == "False", proc.stderr
+
+
+def test_alternated_roof_and_seed_comparison(results):
+    run = plot.Run(plot.select_runs(plot.find_runs(str(results)))[0], str(results))
+    rows, _ = _rows_by_key(run, "matvec")
+    assert rows[("numba", "resident")]["alt_pct"] == 88.0
+    assert rows[("mpi", "resident")]["alt_pct"] is None  # NaN: skipped, not zero
+    sums, _ = _rows_by_key(run, "sum")
+    assert sums[("mpi", "resident")]["alt_pct"] == 101.0
+    seeds = plot.seed_comparison(run)
+    # seed-mpi at 256 has no mpi resident number (failed): no row; seed-opencl 4096 vs 4e-3 s
+    assert [(r[1], r[2], r[3]) for r in seeds] == [("seed-mpi", "mpi", 4096), ("seed-opencl", "opencl", 4096)]
+    assert seeds[0][6] == pytest.approx(2.0) and seeds[1][6] == pytest.approx(2.0)
