@@ -66,7 +66,8 @@ class RoofFraction:
     Here each round times the resident kernel, then (after a pause that lets the
     backend's spinning workers go idle) the STREAM-like read of the same host
     array with all workers; the result is the median over rounds of
-    (kernel GB/s) / (read GB/s) * 100, for the largest default N.
+    (kernel GB/s) / (read GB/s) * 100, at the largest N of the selected size set
+    (with PARBENCH_SIZES=quick the data fits in cache: a smoke test, not a roof).
     """
 
     params = [["matvec", "sum"], None]  # backends filled in below
@@ -85,7 +86,7 @@ class RoofFraction:
         from kernels.verify import check_matvec, check_sum, make_matvec_inputs, make_sum_input
 
         self.sleep = time.sleep
-        n = max(common.SIZES["default"][kernel])
+        n = max(common.sizes(kernel))
         try:
             self.ext = load_extension()
             self.be = get_backend(backend, workers=common.workers(), dtype=common.dtype()).open()
