@@ -16,7 +16,7 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 
 def _available(name):
     try:
-        with get_backend(name, workers=1):
+        with get_backend(name):  # default workers: PoCL fixes its thread count at first use
             return True
     except BackendUnavailable:
         return False
