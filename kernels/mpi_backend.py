@@ -110,9 +110,21 @@ def _is_gone(proc):
         return True
 
 
+def _launched_world():
+    """The world communicator when running under ``python -m kernels.mpi_world``, else None."""
+    from . import mpi_world
+    return mpi_world.WORLD
+
+
 class MPIBackend(Backend):
     name = "mpi"
     data_is_remote = True
+
+    def __init__(self, workers=None, dtype=np.float64):
+        world = _launched_world()
+        if workers is None and world is not None:
+            workers = world.Get_size()  # all ranks the launcher started
+        super().__init__(workers=workers, dtype=dtype)
 
     @classmethod
     def memory_parts(cls, kernel, n, dtype, workers, resident=True):
@@ -136,7 +148,17 @@ class MPIBackend(Backend):
         self._procs = []
         self._inter = None
         self._broken = False
-        if self.workers == 1:
+        self._world = _launched_world()
+        if self._world is not None:
+            # Ranks placed by an MPI launcher (python -m kernels.mpi_world): they are
+            # already serving; the launcher owns them and their communicator.
+            size = self._world.Get_size()
+            if self.workers != size:
+                raise BackendUnavailable(
+                    f"mpi backend under kernels.mpi_world has {size} ranks: open it with"
+                    f" workers={size} (or workers=None), not {self.workers}")
+            comm = self._world
+        elif self.workers == 1:
             comm = MPI.COMM_SELF.Dup()
         else:
             self._inter = self._spawn(MPI, self.workers - 1)
@@ -212,7 +234,7 @@ class MPIBackend(Backend):
     def _close(self):
         _OPEN.discard(self)
         try:
-            if not self._broken:
+            if not self._broken and self._world is None:
                 if self._inter is not None:
                     self._command(self._w.STOP)
                 self._comm.Free()
