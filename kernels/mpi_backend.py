@@ -6,6 +6,11 @@ and computes its own block (so never more busy processes than ``workers``).
 ``workers == 1`` spawns nothing: rank 0 alone on a dup of COMM_SELF runs the
 same code.  See ``kernels._mpi_worker`` for the protocol.
 
+Under ``mpiexec -n P python -m kernels.mpi_world script.py`` (ranks placed by an
+MPI launcher, possibly across hosts) nothing is spawned: ``open`` uses the P
+ranks of MPI_COMM_WORLD, which ``kernels.mpi_world`` keeps serving until the
+script ends; ``workers`` must then be P (None means P).
+
 Resident data lives on the ranks: each keeps only its row block of A (no full
 copy per rank); a resident matvec moves x (Bcast) and y (Gatherv) only.
 
