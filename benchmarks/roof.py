@@ -8,6 +8,8 @@ triad counts 24 bytes per element (two reads, one write), as STREAM does.
 """
 import numpy as np
 
+from kernels import BackendUnavailable
+
 from . import common
 
 READ_ELEMENTS = 2**26    # 512 MiB of float64
@@ -20,7 +22,6 @@ class MemoryRoof:
     timeout = 600
 
     def setup(self):
-        from kernels import BackendUnavailable
         from kernels._threads import BlasThreads
         from kernels._validate import check_workers
         from kernels.cython_backend import load_extension
@@ -80,37 +81,22 @@ class RoofFraction:
     def setup(self, kernel, backend):
         import time
 
-        from kernels import BackendUnavailable, get_backend
         from kernels.cython_backend import load_extension
-        from kernels.memory import InsufficientMemory, check_fits
-        from kernels.verify import check_matvec, check_sum, make_matvec_inputs, make_sum_input
+
+        from .suite import prepare_case
 
         self.sleep = time.sleep
         n = max(common.sizes(kernel))
         try:
             self.ext = load_extension()
-            self.be = get_backend(backend, workers=common.workers(), dtype=common.dtype()).open()
         except BackendUnavailable as exc:
             raise NotImplementedError(str(exc)) from exc
-        try:
-            check_fits(self.be, kernel, n, common.dtype(), self.be.workers, True, started=True)
-        except InsufficientMemory as exc:
-            self.be.close()
-            raise NotImplementedError(str(exc)) from exc
-        if kernel == "matvec":
-            A, x = make_matvec_inputs(n, common.dtype())
-            resident = self.be.put(A)
-            self.call = lambda: self.be.matvec(resident, x)
-            check_matvec(self.call(), A, x, backend)
-            self.host, self.nbytes = A.reshape(-1), A.itemsize * (n * n + 2 * n)
-        else:
-            a = make_sum_input(n, common.dtype())
-            resident = self.be.put(a)
-            self.call = lambda: self.be.vector_sum(resident)
-            check_sum(self.call(), a, backend)
-            self.host, self.nbytes = a, a.nbytes
-        if self.host.dtype != np.float64:  # the read kernel is float64: same bytes, reinterpreted
-            self.host = self.host.view(np.float64)
+        self.be = None
+        self.be, self.call, host = prepare_case(backend, kernel, n, common.workers())
+        self.nbytes = host.itemsize * (n * n + 2 * n if kernel == "matvec" else n)
+        # the read kernel is float64: the same bytes, reinterpreted (whole float64s only)
+        flat = host.reshape(-1)
+        self.host = flat[:flat.nbytes // 8 * 8 // flat.itemsize].view(np.float64)
 
     def teardown(self, kernel, backend):
         if getattr(self, "be", None) is not None:

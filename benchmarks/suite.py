@@ -51,8 +51,42 @@ def _skip(backend, kernel, n, exc):
     raise NotImplementedError(f"{type(exc).__name__}: {exc}") from exc
 
 
+def prepare_case(backend, kernel, n, workers, resident=True):
+    """Open ``backend``, place and verify one case; return (backend, call, host array).
+
+    ``call()`` runs the kernel once (resident: on data placed by ``put``;
+    end-to-end: from the host arrays).  The host array is A (N, N) for matvec, a
+    (N,) for the sum.  A case that cannot run here raises NotImplementedError
+    (asv's skip) after printing why; a wrong result raises AssertionError.
+    """
+    try:
+        be = get_backend(backend, workers=workers, dtype=common.dtype()).open()
+    except BackendUnavailable as exc:
+        _skip(backend, kernel, n, exc)
+    try:
+        # Before the data is allocated: a case too large is skipped, not killed.
+        # The backend is open, so its processes are already counted as used.
+        check_fits(be, kernel, n, common.dtype(), be.workers, resident, started=True)
+        if kernel == "matvec":
+            A, x = make_matvec_inputs(n, common.dtype())
+            data = be.put(A) if resident else A
+            call = lambda: be.matvec(data, x)  # noqa: E731
+            check_matvec(call(), A, x, backend)
+            return be, call, A
+        a = make_sum_input(n, common.dtype())
+        data = be.put(a) if resident else a
+        call = lambda: be.vector_sum(data)  # noqa: E731
+        check_sum(call(), a, backend)
+        return be, call, a
+    except BaseException as exc:
+        be.close()  # asv does not call teardown after a failed or skipped setup
+        if isinstance(exc, InsufficientMemory):
+            _skip(backend, kernel, n, exc)
+        raise
+
+
 class _Kernel:
-    """Base of every kernel benchmark; subclasses set kernel, resident, fixed."""
+    """Base of every kernel benchmark; subclasses set kernel, resident, serial."""
 
     kernel = None          # "matvec" or "sum"
     resident = True        # False: end-to-end timing
@@ -65,34 +99,10 @@ class _Kernel:
 
     def setup(self, *params):
         backend, n = ("numpy", params[0]) if self.serial else params
-        n_workers = 1 if self.serial else common.workers()
         self.be = None
-        try:
-            be = get_backend(backend, workers=n_workers, dtype=common.dtype()).open()
-        except BackendUnavailable as exc:
-            _skip(backend, self.kernel, n, exc)
-        try:
-            # Before the data is allocated: a case too large is skipped, not killed.
-            # The backend is open, so its processes are already counted as used.
-            check_fits(be, self.kernel, n, common.dtype(), n_workers, self.resident, started=True)
-        except BaseException as exc:
-            be.close()  # asv does not call teardown after a skip
-            if isinstance(exc, InsufficientMemory):
-                _skip(backend, self.kernel, n, exc)
-            raise
-        self.be = be
-        if self.kernel == "matvec":
-            A, x = make_matvec_inputs(n, common.dtype())
-        else:
-            a = make_sum_input(n, common.dtype())
-        if self.kernel == "matvec":
-            data = self.be.put(A) if self.resident else A
-            self.call = lambda: self.be.matvec(data, x)
-            check_matvec(self.call(), A, x, backend)
-        else:
-            data = self.be.put(a) if self.resident else a
-            self.call = lambda: self.be.vector_sum(data)
-            check_sum(self.call(), a, backend)
+        self.be, self.call, _ = prepare_case(backend, self.kernel, n,
+                                             1 if self.serial else common.workers(),
+                                             self.resident)
 
     def teardown(self, *params):
         be = getattr(self, "be", None)
