@@ -62,6 +62,8 @@ INFO_CLASS, INFO_METHOD = "RunInfo", "track_info"
 FRACTION_CLASS, FRACTION_METHOD = "RoofFraction", "track_percent"
 #: seed versions of the kernels (params variant, N); "seed-<backend>[-detail]"
 SEED_CLASSES = {"matvec": "SeedMatVec", "sum": "SeedVectorSum"}
+#: seed time / backend time timed in alternation at the largest seed N (param "kernel:variant")
+SEED_RATIO_CLASS, SEED_RATIO_METHOD = "SeedRatio", "track_ratio"
 DEFAULT_ITEMSIZE = 8  # float64, unless a "dtype" param says otherwise
 
 SERIAL_LABEL = "numpy"
@@ -561,6 +563,7 @@ def table_cells(rows):
     return cells
 
 
+SEED_RATIO_HEADER = ("kernel", "seed version", "backend speedup over seed (alternated)")
 SEED_HEADER = ("kernel", "seed version", "vs backend", "N", "seed time", "backend time",
                "backend speedup over seed")
 
@@ -582,6 +585,20 @@ def seed_comparison(run):
             if backend and mine and _is_number(value) and value > 0:
                 rows.append((kernel, variant, backend, n, value, mine, value / mine))
     return rows
+
+
+def seed_ratios(run):
+    """{(kernel, variant): seed time / backend time, timed in alternation} (SeedRatio)."""
+    name = run.find(SEED_RATIO_CLASS, SEED_RATIO_METHOD)
+    if name is None:
+        return {}
+    out = {}
+    for params, value in run.entries(name):
+        case = str(next(iter(params.values()), ""))
+        if ":" in case and _is_number(value):
+            kernel, variant = case.split(":", 1)
+            out[(kernel, variant)] = float(value)
+    return out
 
 
 def seed_cells(rows):
@@ -873,6 +890,11 @@ def process(run, output_dir, formats, out=None):
     if seeds:
         md += ["", "## parbench vs the seeds' plain versions (resident, same N and workers)", "",
                markdown_table(seeds, SEED_HEADER)]
+    alternated = [(k, v, f"{r:.2f}x") for (k, v), r in sorted(seed_ratios(run).items())]
+    if alternated:
+        md += ["", "Timed in alternation in one process at the largest seed N (SeedRatio;"
+               " > 1: parbench faster):", "",
+               markdown_table(alternated, SEED_RATIO_HEADER)]
     if missing_lines:
         md += ["", "Skipped or failed:", ""] + [f"- `{line}`" for line in missing_lines]
     md_path = os.path.join(mdir, "summary.md")
@@ -885,6 +907,9 @@ def process(run, output_dir, formats, out=None):
     if seeds:
         text += ["", "parbench vs the seeds' plain versions (resident, same N and workers)",
                  plain_table(seeds, SEED_HEADER)]
+    if alternated:
+        text += ["", "timed in alternation in one process at the largest seed N (SeedRatio)",
+                 plain_table(alternated, SEED_RATIO_HEADER)]
     text += missing_lines
     print("\n".join(text), file=out)
     return written

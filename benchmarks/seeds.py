@@ -8,17 +8,21 @@ suite, in the same asv run, so a ratio never mixes two runs.
 
 * ``SeedMatVec`` / ``SeedVectorSum``: (variant, N), resident timing (what the
   seed has in place before its call is placed in setup), workers = the suite's.
+* ``SeedRatio``: seed / backend time at the largest of those N, the two timed in
+  alternation in one process (the figure to read for "at least as fast").
   The variant names say which backend they compare to: ``seed-<backend>``
   (``seed-mpi-allreduce`` is a second MPI sum; see kernels.seed_versions).
 
 Sizes: every other N of the suite's (the seeds pickle whole arrays per call,
 so large N are slow; the results still share N with the suite's rows).
 """
-from kernels import BackendUnavailable
-from kernels.seed_versions import seed_version, variants
-from kernels.verify import check_matvec, check_sum, make_matvec_inputs, make_sum_input
+import statistics
+import time
+
+from kernels.seed_versions import SEED_VERSIONS, seed_version, variants
 
 from . import common
+from .suite import prepare_case
 
 
 class _SeedKernel:
@@ -30,28 +34,13 @@ class _SeedKernel:
     timeout = 900
 
     def setup(self, variant, n):
-        if self.kernel == "matvec":
-            A, x = make_matvec_inputs(n, common.dtype())
-        else:
-            a = make_sum_input(n, common.dtype())
-        try:
-            self.sv = seed_version(variant, workers=common.workers(), dtype=common.dtype()).open()
-        except BackendUnavailable as exc:
-            # asv records NotImplementedError in setup as a skip (NaN), not a failure
-            raise NotImplementedError(str(exc)) from exc
-        if self.kernel == "matvec":
-            resident = self.sv.put(A)
-            self.call = lambda: self.sv.matvec(resident, x)
-            check_matvec(self.call(), A, x, variant)
-        else:
-            resident = self.sv.put(a)
-            self.call = lambda: self.sv.vector_sum(resident)
-            check_sum(self.call(), a, variant)
+        self.sv = None
+        self.sv, self.call, _ = prepare_case(variant, self.kernel, n, common.workers(),
+                                             factory=seed_version)
 
     def teardown(self, variant, n):
-        sv = getattr(self, "sv", None)
-        if sv is not None:
-            sv.close()
+        if getattr(self, "sv", None) is not None:
+            self.sv.close()
 
     def track_time(self, variant, n):
         return common.median_time(self.call)
@@ -67,3 +56,51 @@ class SeedVectorSum(_SeedKernel):
     kernel = "sum"
     params = [variants("sum"), common.sizes("sum")[::2]]
     param_names = ["variant", "N"]
+
+
+class SeedRatio:
+    """Seed time / parbench backend time, the two timed in alternation in one process.
+
+    At the largest N of the seed benchmarks, both with resident data and the same
+    workers: each round times the seed variant, pauses 0.3 s (spinning MPI ranks
+    go idle), times the backend it is the plain version of, pauses again; the
+    result is the median over rounds of the ratio (> 1: parbench is faster).
+    Ratios of two benchmarks run minutes apart drift with this VM's memory
+    bandwidth; this one does not mix moments.
+    """
+
+    params = [[f"{kernel}:{variant}" for kernel in ("matvec", "sum")
+               for variant in variants(kernel)]]
+    param_names = ["kernel:variant"]
+    unit = "ratio"
+    processes = 2
+    timeout = 900
+    rounds = 5
+
+    def setup(self, case):
+        kernel, variant = case.split(":")
+        n = common.sizes(kernel)[::2][-1]
+        self.sv = self.be = None
+        self.sv, self.seed_call, _ = prepare_case(variant, kernel, n, common.workers(),
+                                                  factory=seed_version)
+        try:
+            self.be, self.call, _ = prepare_case(SEED_VERSIONS[variant].compares_to, kernel, n,
+                                                 common.workers())
+        except BaseException:
+            self.sv.close()
+            raise
+
+    def teardown(self, case):
+        for opened in (self.sv, self.be):
+            if opened is not None:
+                opened.close()
+
+    def track_ratio(self, case):
+        ratios = []
+        for _ in range(self.rounds):
+            t_seed = common.median_time(self.seed_call, repeats=3, budget=1.0)
+            time.sleep(0.3)
+            t_ours = common.median_time(self.call, repeats=3, budget=1.0)
+            time.sleep(0.3)
+            ratios.append(t_seed / t_ours)
+        return statistics.median(ratios)

@@ -51,8 +51,11 @@ def _skip(backend, kernel, n, exc):
     raise NotImplementedError(f"{type(exc).__name__}: {exc}") from exc
 
 
-def prepare_case(backend, kernel, n, workers, resident=True):
+def prepare_case(backend, kernel, n, workers, resident=True, factory=get_backend):
     """Open ``backend``, place and verify one case; return (backend, call, host array).
+
+    ``factory(name, workers=, dtype=)`` makes the unopened backend (default
+    ``kernels.get_backend``; ``kernels.seed_versions.seed_version`` for a seed).
 
     ``call()`` runs the kernel once (resident: on data placed by ``put``;
     end-to-end: from the host arrays).  The host array is A (N, N) for matvec, a
@@ -60,7 +63,7 @@ def prepare_case(backend, kernel, n, workers, resident=True):
     (asv's skip) after printing why; a wrong result raises AssertionError.
     """
     try:
-        be = get_backend(backend, workers=workers, dtype=common.dtype()).open()
+        be = factory(backend, workers=workers, dtype=common.dtype()).open()
     except BackendUnavailable as exc:
         _skip(backend, kernel, n, exc)
     try:

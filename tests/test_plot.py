@@ -128,6 +128,8 @@ def write_results(root, with_roof=True, with_info=True, info=None):
     # seed-mpi at 4096: 5e-3 s vs mpi resident 2.5e-3 s -> parbench 2x faster
     add("seeds.SeedMatVec.track_time", [["seed-mpi", "seed-opencl"], [256, 4096]], ["variant", "N"],
         [1e-3, 5e-3, NAN, 8e-3])
+    add("seeds.SeedRatio.track_ratio", [["matvec:seed-mpi", "sum:seed-numba"]], ["kernel:variant"],
+        [0.9, NAN], unit="ratio")
     if with_info:
         settings = json.dumps(INFO if info is None else info, sort_keys=True)
         add("runinfo.RunInfo.track_info", [[settings]], ["settings"], [2], unit="workers")
@@ -426,3 +428,8 @@ def test_alternated_roof_and_seed_comparison(results):
     # seed-mpi at 256 has no mpi resident number (failed): no row; seed-opencl 4096 vs 4e-3 s
     assert [(r[1], r[2], r[3]) for r in seeds] == [("seed-mpi", "mpi", 4096), ("seed-opencl", "opencl", 4096)]
     assert seeds[0][6] == pytest.approx(2.0) and seeds[1][6] == pytest.approx(2.0)
+
+
+def test_alternated_seed_ratio(results):
+    run = plot.Run(plot.select_runs(plot.find_runs(str(results)))[0], str(results))
+    assert plot.seed_ratios(run) == {("matvec", "seed-mpi"): 0.9}  # NaN (skipped) left out
