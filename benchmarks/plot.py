@@ -781,14 +781,18 @@ def _ys(values, ns):
     return [values.get(n) if values.get(n) is not None else float("nan") for n in ns]
 
 
-def plot_time(run, kernel, cap=None):
-    series, _, ns = collect(run, kernel)
+def _start(run, kernel, cap, with_serial=True):
+    """What every figure starts from: (series, itemsizes, ns, fig, ax, keys, colors)."""
+    series, itemsizes, ns = collect(run, kernel)
     fig, ax = _new_figure(run, cap if cap is not None else caption(run))
-    keys = ordered(series)
-    colors = _colors(keys)
+    keys = [k for k in ordered(series) if with_serial or k[1] != "serial"]
+    return series, itemsizes, ns, fig, ax, keys, _colors(keys)
+
+
+def plot_time(run, kernel, cap=None):
+    series, _, ns, fig, ax, keys, colors = _start(run, kernel, cap)
     for key in keys:
-        ys = [_value(series, key, n) for n in ns]
-        _line(ax, ns, [y if y is not None else float("nan") for y in ys], key, colors)
+        _line(ax, ns, _ys({n: _value(series, key, n) for n in ns}, ns), key, colors)
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_ylabel("time per call [s]")
@@ -798,10 +802,7 @@ def plot_time(run, kernel, cap=None):
 
 
 def plot_speedup(run, kernel, cap=None):
-    series, _, ns = collect(run, kernel)
-    fig, ax = _new_figure(run, cap if cap is not None else caption(run))
-    keys = [k for k in ordered(series) if k[1] != "serial"]
-    colors = _colors(keys)
+    series, _, ns, fig, ax, keys, colors = _start(run, kernel, cap, with_serial=False)
     workers = run.workers()
     top = 1.0
     for key in keys:
@@ -825,10 +826,7 @@ def plot_speedup(run, kernel, cap=None):
 
 
 def plot_bandwidth(run, kernel, cap=None):
-    series, itemsizes, ns = collect(run, kernel)
-    fig, ax = _new_figure(run, cap if cap is not None else caption(run))
-    keys = ordered(series)
-    colors = _colors(keys)
+    series, itemsizes, ns, fig, ax, keys, colors = _start(run, kernel, cap)
     for key in keys:
         bw = {}
         for n in ns:

@@ -61,8 +61,9 @@ class MemoryRoof:
 class RoofFraction:
     """Achieved bandwidth as % of the roof, both timed in alternation in one process.
 
-    The VM's memory bandwidth drifts by tens of percent over minutes (measured
-    here: a 2-thread read of 512 MiB between 17 and 34 GB/s within one hour), so
+    The VM's memory bandwidth drifts by tens of percent over minutes (committed
+    run 4b9f8e53: this read at 35.6 GB/s, the identical cython-openmp sum loop over
+    512 MiB at 51.4 GB/s minutes later), so
     a kernel's GB/s divided by a roof measured minutes earlier is mostly noise.
     Here each round times the resident kernel, then (after a pause that lets the
     backend's spinning workers go idle) the STREAM-like read of the same host
