@@ -2,7 +2,17 @@
 
 Placement: ``put`` copies the host array into a device buffer (``data_is_remote``);
 a resident matvec then moves only x in and y out.  Every call blocks until the
-result is a host numpy value (the final read is blocking on an in-order queue).
+result is a host numpy value.
+
+How x, y and the sum's partials move: on a device with fine-grain buffer SVM
+(OpenCL 2.0 shared virtual memory; PoCL's CPU device has it) they live in SVM
+arrays that host and kernel share, so x in is a host copy into the array, y out a
+copy out of it once the kernel's event completes, and a call enqueues one command,
+the kernel.  Otherwise they are device buffers moved by enqueue_copy (write x,
+kernel, blocking read of y: three commands).  Each PoCL command costs about
+25-50 us, so the SVM path halves the overhead floor: matvec at N=64 measured
+42.7 us vs 92.3 us median, alternated in one process (a throwaway script).
+``describe()["transfer"]`` says which path runs.
 
 Device: ``PYOPENCL_CTX`` if set (pyopencl's convention), else the first device of
 the first platform.  ``workers`` is applied on PoCL's CPU device by setting
@@ -34,30 +44,49 @@ typedef float acc_t;    // device without fp64 (float32 only): accumulate in flo
 #endif
 typedef REAL real_t;
 
-// y = A @ x, A (n, n) row-major.  One work-item per row, 8 independent
-// accumulators (breaks the add-latency chain so LLVM can vectorise).  Measured on
-// PoCL CPU, n=4096 float64, 2 threads: 5.7 ms vs 6.4 ms with 4 accumulators,
-// 22 ms with 1, 29-40 ms for one work-group per row with a local reduction, and
-// 23-44 ms for rows split over work-groups with columns shared by the work-items.
+// y = A @ x, A (n, n) row-major.  Each work-item computes 4 consecutive rows
+// (ROWS), so every x[j] it loads serves 4 rows, with 2 accumulators per row
+// (8 in all: breaks the add-latency chain so LLVM can vectorise).  Measured on
+// PoCL CPU, n=8192 float64, 2 threads, alternated in one process
+// (a throwaway script): 18.9 ms vs 24.9 ms for one row per work-item
+// with 8 accumulators (the previous kernel), 21.3 ms for 8 rows, 19.1 ms for 2;
+// cython-openmp's matvec 20.8 ms in the same loop.  Earlier measurements (n=4096):
+// one row per item with 4 accumulators 6.4 ms, 1 accumulator 22 ms, one
+// work-group per row with a local reduction 29-40 ms, rows split over
+// work-groups with columns shared by the work-items 23-44 ms.
 // Accumulates in REAL, like BLAS gemv.  No explicit vloadN: vload4 measured
 // slower, and vload8(double) returns wrong values on PoCL 3.0-rc2 built without
 // AVX-512 (the compiler only warns "changes the ABI").
+#define ROWS 4      // the body is written out for 4 rows; _MATVEC_ROWS must match
 __kernel void matvec(__global const real_t *A, __global const real_t *x,
                      __global real_t *y, const int n)
 {
-    const int row = get_global_id(0);
-    if (row >= n) return;                       // global size is rounded up
-    __global const real_t *a = A + (size_t)row * n;
-    real_t s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
-    int j = 0;
-    for (; j + 8 <= n; j += 8) {
-        s0 += a[j] * x[j];         s1 += a[j + 1] * x[j + 1];
-        s2 += a[j + 2] * x[j + 2]; s3 += a[j + 3] * x[j + 3];
-        s4 += a[j + 4] * x[j + 4]; s5 += a[j + 5] * x[j + 5];
-        s6 += a[j + 6] * x[j + 6]; s7 += a[j + 7] * x[j + 7];
+    const int r0 = get_global_id(0) * ROWS;
+    if (r0 >= n) return;                        // global size is rounded up
+    if (r0 + ROWS > n) {                        // the last n % ROWS rows
+        for (int r = r0; r < n; r++) {
+            __global const real_t *a = A + (size_t)r * n;
+            real_t s = 0, t = 0;
+            int j = 0;
+            for (; j + 2 <= n; j += 2) { s += a[j] * x[j]; t += a[j + 1] * x[j + 1]; }
+            if (j < n) s += a[j] * x[j];
+            y[r] = s + t;
+        }
+        return;
     }
-    for (; j < n; j++) s0 += a[j] * x[j];
-    y[row] = ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7));
+    __global const real_t *a0 = A + (size_t)r0 * n, *a1 = a0 + n, *a2 = a1 + n, *a3 = a2 + n;
+    real_t s0 = 0, s1 = 0, s2 = 0, s3 = 0, t0 = 0, t1 = 0, t2 = 0, t3 = 0;
+    int j = 0;
+    for (; j + 2 <= n; j += 2) {
+        const real_t xa = x[j], xb = x[j + 1];
+        s0 += a0[j] * xa; s1 += a1[j] * xa; s2 += a2[j] * xa; s3 += a3[j] * xa;
+        t0 += a0[j + 1] * xb; t1 += a1[j + 1] * xb; t2 += a2[j + 1] * xb; t3 += a3[j + 1] * xb;
+    }
+    if (j < n) {
+        const real_t xa = x[j];
+        s0 += a0[j] * xa; s1 += a1[j] * xa; s2 += a2[j] * xa; s3 += a3[j] * xa;
+    }
+    y[r0] = s0 + t0; y[r0 + 1] = s1 + t1; y[r0 + 2] = s2 + t2; y[r0 + 3] = s3 + t3;
 }
 
 // part[g] = sum of the chunk of work-group g.  Each work-item sums a contiguous
@@ -85,6 +114,7 @@ __kernel void vsum(__global const real_t *a, __global acc_t *part, const long n,
 }
 """
 
+_MATVEC_ROWS = 4        # rows per matvec work-item: must equal the kernel's ROWS
 _LOCAL_SIZE = 64        # work-group size of both kernels (16..256 measured alike on PoCL)
 _GROUPS_PER_UNIT = 8    # sum work-groups per compute unit: load balance, few partials
 _MIN_PER_ITEM = 256     # sum: fewer work-groups for small n (each item >= 256 elements)
@@ -105,6 +135,15 @@ def _import_cl():
     except ImportError as exc:
         raise BackendUnavailable(f"pyopencl cannot be imported: {exc}") from exc
     return cl
+
+
+def _fine_grain_svm(cl, device):
+    """True if ``device`` offers fine-grain buffer SVM (OpenCL >= 2.0, optional)."""
+    try:
+        caps = device.svm_capabilities
+    except (cl.Error, AttributeError):      # OpenCL 1.x device or pyopencl without SVM
+        return False
+    return bool(caps & cl.device_svm_capabilities.FINE_GRAIN_BUFFER)
 
 
 def _pick_device(cl, workers):
@@ -164,7 +203,7 @@ class OpenCLBackend(Backend):
         s = np.dtype(dtype).itemsize
         name = "A" if kernel == "matvec" else "a"
         return [(f"OpenCL buffer of {name}", operand_bytes(kernel, n, s), "device"),
-                ("OpenCL x, y buffers", 2 * s * n if kernel == "matvec" else 0, "device")]
+                ("OpenCL x, y scratch", 2 * s * n if kernel == "matvec" else 0, "device")]
 
     def memory_limits(self):
         if not self._is_open:
@@ -175,7 +214,10 @@ class OpenCLBackend(Backend):
     def _open(self):
         cl = self._cl = _import_cl()
         self._queue = self._ctx = None
-        self._scratch_n, self._xbuf, self._ybuf, self._pbuf = 0, None, None, None
+        # x, y and partials: device memory (Buffer or SVMAllocation, released in
+        # _close) and, on the SVM path, the host arrays that are that memory
+        self._scratch_n, self._xmem, self._ymem, self._pmem = 0, None, None, None
+        self._xs = self._ys = None
         self._mv_bound = None   # the matrix buffer bound to the matvec kernel now
         self._blas = None
         try:
@@ -196,6 +238,7 @@ class OpenCLBackend(Backend):
         self._acc_dtype = np.dtype(np.float64 if fp64 else np.float32)
         self._max_alloc = int(dev.max_mem_alloc_size)
         self._threads = self._thread_note(cl, dev)
+        self._svm = _fine_grain_svm(cl, dev)
 
         self._ctx = cl.Context([dev])
         self._queue = cl.CommandQueue(self._ctx)
@@ -218,9 +261,11 @@ class OpenCLBackend(Backend):
                     self._k_sum.get_work_group_info(wg_info, dev))
         self._local = 1 << (int(limit).bit_length() - 1)
         self._max_groups = _GROUPS_PER_UNIT * dev.max_compute_units
-        self._partials = np.empty(self._max_groups, self._acc_dtype)
-        self._pbuf = cl.Buffer(self._ctx, cl.mem_flags.WRITE_ONLY, self._partials.nbytes)
-        self._k_sum.set_arg(1, self._pbuf)
+        self._partials, self._pmem, arg = self._scratch(self._max_groups, self._acc_dtype)
+        if self._partials is None:              # buffer path: read back into a host array
+            self._partials = np.empty(self._max_groups, self._acc_dtype)
+        self._k_sum.set_arg(1, arg)
+        self._sum_bound = None  # (buffer, n) bound to the sum kernel now
         self._k_sum.set_arg(3, cl.LocalMemory(self._local * self._acc_dtype.itemsize))
 
     def _thread_note(self, cl, dev):
@@ -262,12 +307,13 @@ class OpenCLBackend(Backend):
             self._blas = None
         if self._queue is not None:
             self._queue.finish()
-        for buf in (self._xbuf, self._ybuf, self._pbuf):
-            if buf is not None:
-                buf.release()
+        for mem in (self._xmem, self._ymem, self._pmem):
+            if mem is not None:
+                mem.release()
         # Dropping the last references releases kernels, program, queue, context.
-        self._xbuf = self._ybuf = self._pbuf = None
-        self._k_matvec = self._k_sum = self._queue = self._ctx = self._mv_bound = None
+        self._xmem = self._ymem = self._pmem = self._xs = self._ys = self._partials = None
+        self._k_matvec = self._k_sum = self._queue = self._ctx = None
+        self._mv_bound = self._sum_bound = None
         self._scratch_n = 0
 
     def describe(self):
@@ -278,6 +324,8 @@ class OpenCLBackend(Backend):
                      platform_version=dev.platform.version.strip(), opencl=dev.version.strip(),
                      driver=dev.driver_version.strip(), compute_units=str(dev.max_compute_units),
                      threads=self._threads, local_size=str(self._local),
+                     transfer=("fine-grain SVM (one command per call)" if self._svm
+                               else "buffer copies (write x, kernel, read)"),
                      sum_accumulator=self._acc_dtype.name)
         return d
 
@@ -311,17 +359,32 @@ class OpenCLBackend(Backend):
                               f" {self._device.name.strip()!r}: {exc}") from exc
         return buf
 
+    def _scratch(self, n, dtype):
+        """Device memory for n values the host writes or reads at every call.
+
+        Returns (host array or None, memory to release, kernel argument): a
+        fine-grain SVM array (the host array is the memory the kernel sees) or,
+        without SVM, a device Buffer and None.
+        """
+        cl = self._cl
+        if self._svm:
+            flags = cl.svm_mem_flags.READ_WRITE | cl.svm_mem_flags.SVM_FINE_GRAIN_BUFFER
+            array = cl.svm_empty(self._ctx, flags, (n,), dtype)
+            return array, array.base, cl.SVM(array)
+        buf = cl.Buffer(self._ctx, cl.mem_flags.READ_WRITE, n * np.dtype(dtype).itemsize)
+        return None, buf, buf
+
     def _ensure_scratch(self, n):
         if n > self._scratch_n:
-            cl, nbytes = self._cl, n * self.dtype.itemsize
-            for buf in (self._xbuf, self._ybuf):
-                if buf is not None:
-                    buf.release()
-            self._xbuf = cl.Buffer(self._ctx, cl.mem_flags.READ_ONLY, nbytes)
-            self._ybuf = cl.Buffer(self._ctx, cl.mem_flags.WRITE_ONLY, nbytes)
+            for mem in (self._xmem, self._ymem):
+                if mem is not None:
+                    mem.release()
+            self._xmem = self._ymem = None
+            self._xs, self._xmem, xarg = self._scratch(n, self.dtype)
+            self._ys, self._ymem, yarg = self._scratch(n, self.dtype)
             self._scratch_n = n
-            self._k_matvec.set_arg(1, self._xbuf)
-            self._k_matvec.set_arg(2, self._ybuf)
+            self._k_matvec.set_arg(1, xarg)
+            self._k_matvec.set_arg(2, yarg)
 
     def _free(self, buf):
         if buf is not None:
@@ -330,9 +393,8 @@ class OpenCLBackend(Backend):
     # -- kernels -------------------------------------------------------------
     def _matvec(self, A_buf, n, x):
         """y (n,) of the dtype: x in, one launch, y out; returns when y is on the host."""
-        y = np.empty(n, self.dtype)
         if n == 0:
-            return y                                    # no launch of size 0
+            return np.empty(0, self.dtype)              # no launch of size 0
         cl, q, k, L = self._cl, self._queue, self._k_matvec, self._local
         self._ensure_scratch(n)
         if A_buf is not self._mv_bound:
@@ -341,9 +403,18 @@ class OpenCLBackend(Backend):
             k.set_arg(0, A_buf)
             k.set_arg(3, np.int32(n))
             self._mv_bound = A_buf
-        cl.enqueue_copy(q, self._xbuf, x, is_blocking=False)    # x stays alive: we block below
-        cl.enqueue_nd_range_kernel(q, k, (-(-n // L) * L,), (L,))
-        cl.enqueue_copy(q, y, self._ybuf, is_blocking=True)     # in-order queue: waits for all
+        items = -(-n // _MATVEC_ROWS)                   # work-items, ROWS rows each
+        size = (-(-items // L) * L,)
+        if self._svm:
+            # Fine-grain SVM: host writes before the enqueue are visible to the
+            # kernel, its writes are visible here once its event has completed.
+            self._xs[:n] = x
+            cl.enqueue_nd_range_kernel(q, k, size, (L,)).wait()
+            return self._ys[:n].copy()
+        y = np.empty(n, self.dtype)
+        cl.enqueue_copy(q, self._xmem, x, is_blocking=False)    # x stays alive: we block below
+        cl.enqueue_nd_range_kernel(q, k, size, (L,))
+        cl.enqueue_copy(q, y, self._ymem, is_blocking=True)     # in-order queue: waits for all
         return y
 
     def _sum(self, a_buf, n):
@@ -352,10 +423,18 @@ class OpenCLBackend(Backend):
             return 0.0
         cl, k, L = self._cl, self._k_sum, self._local
         groups = max(1, min(self._max_groups, n // (L * _MIN_PER_ITEM)))
-        k.set_arg(0, a_buf)
-        k.set_arg(2, np.int64(n))
-        cl.enqueue_nd_range_kernel(self._queue, k, (groups * L,), (L,))
+        bound = self._sum_bound
+        # set_arg costs ~8 us: rebind only for another array ("is": a released
+        # buffer's handle may be reused, and we hold the old object alive here)
+        if bound is None or bound[0] is not a_buf or bound[1] != n:
+            k.set_arg(0, a_buf)
+            k.set_arg(2, np.int64(n))
+            self._sum_bound = (a_buf, n)
+        event = cl.enqueue_nd_range_kernel(self._queue, k, (groups * L,), (L,))
         p = self._partials[:groups]
-        cl.enqueue_copy(self._queue, p, self._pbuf, is_blocking=True)
+        if self._svm:
+            self._queue.finish()            # the kernel wrote p itself (see _matvec)
+        else:
+            cl.enqueue_copy(self._queue, p, self._pmem, is_blocking=True)
         # at most 8 * units partials: a host add is cheaper than a second launch
         return float(p.sum(dtype=np.float64))

@@ -4,7 +4,7 @@ import pytest
 
 from kernels.verify import check_matvec, check_sum, make_inputs
 
-from .conftest import WORKERS
+from .conftest import WORKERS, open_or_skip
 
 SIZES = sorted({0, 1, 2, 3, 7, 1000, 1025, WORKERS + 1})
 
@@ -41,3 +41,30 @@ def test_check_catches_a_wrong_answer():
         check_matvec(y, A, x)
     with pytest.raises(AssertionError):
         check_sum(a[:-512].sum(), a)
+
+
+@pytest.mark.filterwarnings("ignore:opencl backend:RuntimeWarning")
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_opencl_buffer_path_without_svm(monkeypatch, dtype):
+    """Devices without fine-grain SVM (most GPUs) move x, y, partials by buffer copies.
+
+    PoCL's CPU device has SVM, so the fixture above only runs the SVM path: here
+    the device is made to report no SVM and every size is checked again.
+    """
+    pytest.importorskip("pyopencl")
+    from kernels import opencl_backend
+    monkeypatch.setattr(opencl_backend, "_fine_grain_svm", lambda cl, device: False)
+    be = open_or_skip("opencl", dtype=dtype)
+    try:
+        assert be.describe()["transfer"].startswith("buffer copies")
+        for n in SIZES:
+            A, x, a = make_inputs(n, be.dtype, seed=n)
+            r = be.put(A)
+            check_matvec(be.matvec(r, x), A, x, be.name)
+            check_matvec(be.matvec(r, x[::-1].copy()), A, x[::-1], be.name)
+            check_matvec(be.matvec(A, x), A, x, be.name)
+            be.free(r)
+            check_sum(be.vector_sum(be.put(a)), a, be.name)
+            check_sum(be.vector_sum(a), a, be.name)
+    finally:
+        be.close()
