@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from kernels.verify import check_matvec, check_sum, make_inputs
+from kernels.verify import check_matvec, check_sum, make_inputs, make_matvec_inputs, make_sum_input
 
 from .conftest import WORKERS, open_or_skip
 
@@ -30,6 +30,29 @@ def test_sum_resident_and_end_to_end(backend, n):
     assert np.asarray(s).dtype == backend.dtype
     check_sum(s, a, backend.name)
     check_sum(backend.vector_sum(a), a, backend.name)
+
+
+# Either side of the sizes where numba (2**18 elements) and cython-openmp (2**13)
+# switch between one thread and all workers: both paths must give the same answers.
+SWITCH_SUM_N = [2**13 - 1, 2**13 + 3, 2**18 - 1, 2**18 + 3]
+SWITCH_MATVEC_N = [90, 91, 511, 513]   # N*N: 8100 < 2**13 <= 8281; 261121 < 2**18 <= 263169
+
+
+def test_both_sides_of_the_serial_switch(backend):
+    for n in SWITCH_SUM_N:
+        a = make_sum_input(n, backend.dtype, seed=n)
+        check_sum(backend.vector_sum(backend.put(a)), a, backend.name)
+    for n in SWITCH_MATVEC_N:
+        A, x = make_matvec_inputs(n, backend.dtype, seed=n)
+        check_matvec(backend.matvec(backend.put(A), x), A, x, backend.name)
+
+
+def test_serial_switch_sizes_match_the_backends():
+    from kernels import cython_backend, numba_backend
+    for threshold in (numba_backend.SERIAL_BELOW, cython_backend.SERIAL_BELOW):
+        assert min(SWITCH_SUM_N) < threshold <= max(SWITCH_SUM_N)
+        assert any(n < threshold <= n + 4 for n in SWITCH_SUM_N)
+        assert any(a * a < threshold <= b * b for a, b in zip(SWITCH_MATVEC_N, SWITCH_MATVEC_N[1:]))
 
 
 def test_check_catches_a_wrong_answer():
