@@ -36,31 +36,43 @@ def _compile():
         # additions); no 'nnan'/'ninf', so NaN and inf still propagate as in numpy.
         fm = {"reassoc", "contract"}
 
+        # One compiled row loop and one compiled sum loop, called by the parallel
+        # kernels for each block and by the backend directly (the whole input) for
+        # inputs below SERIAL_BELOW.  Two dispatchers of one Python function would
+        # not do: numba's on-disk cache is indexed by function (qualname and line),
+        # not by the parallel flag, so both would load whichever variant was cached
+        # first (seen here: the "parallel" matvec ran on one thread, 17.6 GB/s at
+        # N=8192 in run 7e9e30d3).
+        @numba.njit(fastmath=fm, cache=True)
+        def matvec_rows(A, x, y, start, stop):
+            for i in range(start, stop):
+                row = A[i]
+                acc = A.dtype.type(0)
+                for j in range(row.shape[0]):
+                    acc += row[j] * x[j]
+                y[i] = acc
+
+        @numba.njit(fastmath=fm, cache=True)
+        def sum_of(block):
+            # over a whole array or slice: measured here, a range(start, stop) loop
+            # over the full array is not vectorised (27 ms vs 4.4 ms, N=2**24)
+            acc = 0.0  # float64 accumulator whatever the dtype
+            for i in range(block.shape[0]):
+                acc += block[i]
+            return acc
+
+        @numba.njit(parallel=True, fastmath=fm, cache=True)
         def matvec(A, x, y, starts, stops):
             # one prange iteration per row block: static row-block decomposition
             for b in numba.prange(starts.shape[0]):
-                for i in range(starts[b], stops[b]):
-                    row = A[i]
-                    acc = A.dtype.type(0)
-                    for j in range(row.shape[0]):
-                        acc += row[j] * x[j]
-                    y[i] = acc
+                matvec_rows(A, x, y, starts[b], stops[b])
 
+        @numba.njit(parallel=True, fastmath=fm, cache=True)
         def block_sum(a, starts, stops, partials):
             for b in numba.prange(starts.shape[0]):
-                # Loop over a slice, not range(start, stop): measured here, the
-                # range(start, stop) form is not vectorised (27 ms vs 4.4 ms, N=2**24).
-                block = a[starts[b]:stops[b]]
-                acc = 0.0  # float64 accumulator whatever a's dtype
-                for i in range(block.shape[0]):
-                    acc += block[i]
-                partials[b] = acc
+                partials[b] = sum_of(a[starts[b]:stops[b]])
 
-        # The same source twice: parallel, and serial (prange runs as range) for
-        # inputs below SERIAL_BELOW, called with a single block.
-        parallel = [numba.njit(parallel=True, fastmath=fm, cache=True)(f)
-                    for f in (matvec, block_sum)]
-        serial = [numba.njit(fastmath=fm, cache=True)(f) for f in (matvec, block_sum)]
+        parallel, serial = (matvec, block_sum), (matvec_rows, sum_of)
         _compiled = (numba, parallel, serial)
     return _compiled
 
@@ -106,26 +118,27 @@ class NumbaBackend(Backend):
         except Exception:  # only known after the first parallel call
             return "unknown"
 
-    def _bounds(self, n, elements):
-        """(starts, stops) of the blocks, and the kernel pair to run them with."""
-        parts = self.workers if elements >= SERIAL_BELOW else 1
-        key = (n, parts)
-        if key not in self._blocks:
-            b = np.array(row_blocks(n, parts), dtype=np.int64).reshape(-1, 2)
-            self._blocks[key] = (np.ascontiguousarray(b[:, 0]), np.ascontiguousarray(b[:, 1]))
-        return self._blocks[key], parts > 1
+    def _bounds(self, n):
+        if n not in self._blocks:
+            b = np.array(row_blocks(n, self.workers), dtype=np.int64).reshape(-1, 2)
+            self._blocks[n] = (np.ascontiguousarray(b[:, 0]), np.ascontiguousarray(b[:, 1]))
+        return self._blocks[n]
 
     def _put(self, array):
         return array
 
     def _matvec(self, A, n, x):
         y = np.empty(n, self.dtype)
-        (starts, stops), parallel = self._bounds(n, n * n)
-        (self._matvec_k if parallel else self._matvec_1)(A, x, y, starts, stops)
+        if n * n < SERIAL_BELOW:
+            self._matvec_1(A, x, y, 0, n)
+        else:
+            self._matvec_k(A, x, y, *self._bounds(n))
         return y
 
     def _sum(self, a, n):
-        (starts, stops), parallel = self._bounds(n, n)
+        if n < SERIAL_BELOW:
+            return self._sum_1(a)
+        starts, stops = self._bounds(n)
         partials = np.empty(len(starts), np.float64)
-        (self._sum_k if parallel else self._sum_1)(a, starts, stops, partials)
+        self._sum_k(a, starts, stops, partials)
         return partials.sum()
