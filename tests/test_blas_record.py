@@ -1,0 +1,33 @@
+"""The run's settings say which BLAS code path ran (DESIGN.md: OPENBLAS_CORETYPE trap)."""
+import os
+import subprocess
+import sys
+
+import pytest
+
+from kernels._threads import blas_description
+
+PROBE = "from kernels._threads import blas_description; print(blas_description())"
+
+
+def _describe(**env):
+    base = {k: v for k, v in os.environ.items() if k != "OPENBLAS_CORETYPE"}
+    r = subprocess.run([sys.executable, "-c", "import numpy; " + PROBE], env={**base, **env},
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    return r.stdout.strip()
+
+
+def test_blas_description_names_the_kernel_openblas_picked():
+    text = blas_description()
+    if "openblas" not in text:
+        pytest.skip(f"numpy is not linked to OpenBLAS here: {text}")
+    assert "threads, kernel " in text
+
+
+def test_a_forced_openblas_coretype_is_recorded_and_shows_in_the_kernel():
+    if "openblas" not in blas_description():
+        pytest.skip("numpy is not linked to OpenBLAS here")
+    forced = _describe(OPENBLAS_CORETYPE="Haswell")
+    assert "kernel Haswell" in forced and forced.endswith("OPENBLAS_CORETYPE=Haswell"), forced
+    assert "OPENBLAS_CORETYPE" not in _describe()
