@@ -32,6 +32,7 @@ from multiprocessing import shared_memory
 import numpy as np
 from threadpoolctl import threadpool_limits
 
+from ._block_matvec import block_matvec
 from ._validate import row_blocks
 
 log = logging.getLogger(__name__)
@@ -117,7 +118,7 @@ def main(conn, rank, workers, dtype, prefix, log_level):
                 r0, r1 = row_blocks(n, workers)[rank]
                 A = segs.get(a_key, (n, n), dtype)
                 s = segs.get(s_key, (2, cap), dtype)
-                np.matmul(A[r0:r1], s[0, :n], out=s[1, r0:r1])
+                block_matvec(A[r0:r1], s[0, :n], s[1, r0:r1])
             elif op == "sum":
                 _, a_key, n = msg
                 r0, r1 = row_blocks(n, workers)[rank]

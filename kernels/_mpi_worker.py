@@ -26,6 +26,7 @@ import numpy as np
 from mpi4py import MPI
 from threadpoolctl import threadpool_limits
 
+from ._block_matvec import block_matvec
 from ._validate import row_blocks
 
 PUT, MATVEC, SUM, FREE, STOP = range(1, 6)
@@ -107,7 +108,8 @@ class Rank:
             if x is None:
                 x = self._x[(n, dtype)] = np.empty(n, dtype)
         self.wait(self.comm.Ibcast(x, root=0))
-        y_local = block @ x
+        y_local = np.empty(block.shape[0], dtype)
+        block_matvec(block, x, y_local)
         y = np.empty(n, dtype) if self.rank == 0 else None
         recv = [y, rows, firsts, mpi_type] if self.rank == 0 else None
         self.wait(self.comm.Igatherv(y_local, recv, root=0))

@@ -47,6 +47,7 @@ import weakref
 
 import numpy as np
 
+from ._block_matvec import DESCRIPTION as BLOCK_MATVEC
 from ._threads import BlasThreads, blas_description
 from .base import Backend, BackendUnavailable, WorkerError
 
@@ -267,7 +268,7 @@ class MPIBackend(Backend):
         self._procs = []
 
     def describe(self):
-        d = {**super().describe(), "blas": blas_description()}
+        d = {**super().describe(), "block_matvec": BLOCK_MATVEC, "blas": blas_description()}
         try:
             import mpi4py
             from mpi4py import MPI

@@ -30,6 +30,7 @@ from multiprocessing.connection import wait
 import numpy as np
 
 from . import _mp_worker
+from ._block_matvec import DESCRIPTION as BLOCK_MATVEC, block_matvec
 from ._threads import BlasThreads, blas_description
 from ._validate import row_blocks
 from .base import Backend, BackendUnavailable, WorkerError
@@ -187,7 +188,7 @@ class MultiprocessingBackend(Backend):
                 "worker_logging": "records sent over the command pipe to the driver's loggers",
                 "multiprocessing_logging": "not used by the workers (0.4.0 is fork-only);"
                                            f" wrapping the driver's root handlers: {'yes' if mpl else 'no'}",
-                "blas": blas_description()}
+                "block_matvec": BLOCK_MATVEC, "blas": blas_description()}
 
     # -- data placement ------------------------------------------------------
     def _put(self, array):
@@ -231,7 +232,7 @@ class MultiprocessingBackend(Backend):
             s[0, :n] = x
         s_key = self._scratch.key if n else None
         self._run(busy, ("mv", key, n, s_key, self._cap),
-                  lambda r0, r1: np.matmul(A[r0:r1], s[0, :n], out=s[1, r0:r1]), blocks[0])
+                  lambda r0, r1: block_matvec(A[r0:r1], s[0, :n], s[1, r0:r1]), blocks[0])
         return s[1, :n].copy() if n else np.empty(0, self.dtype)  # the caller owns y
 
     def _sum(self, key, n):
