@@ -27,6 +27,33 @@ def openmp_version():
     return PARBENCH_OPENMP
 
 
+cdef inline void _four_rows(const real* a, Py_ssize_t m, const real* x, real* y) noexcept nogil:
+    """y[0:4] = the 4 rows of length m starting at a, times x: one pass over x."""
+    cdef const real* a1 = a + m
+    cdef const real* a2 = a1 + m
+    cdef const real* a3 = a2 + m
+    cdef real s0 = 0, s1 = 0, s2 = 0, s3 = 0, xj
+    cdef Py_ssize_t j
+    for j in range(m):
+        xj = x[j]
+        s0 = s0 + a[j] * xj
+        s1 = s1 + a1[j] * xj
+        s2 = s2 + a2[j] * xj
+        s3 = s3 + a3[j] * xj
+    y[0] = s0
+    y[1] = s1
+    y[2] = s2
+    y[3] = s3
+
+
+cdef inline real _one_row(const real* a, Py_ssize_t m, const real* x) noexcept nogil:
+    cdef real s = 0
+    cdef Py_ssize_t j
+    for j in range(m):
+        s = s + a[j] * x[j]
+    return s
+
+
 def matvec(const real[:, ::1] A, const real[::1] x, real[::1] y, int nthreads):
     """y[:] = A @ x.  A (n, m), x (m,), y (n,) C-contiguous, same dtype.
 
@@ -36,40 +63,43 @@ def matvec(const real[:, ::1] A, const real[::1] x, real[::1] y, int nthreads):
     run (33.2), vs 26.3 GB/s one row per step; on one thread 28.0 GB/s vs
     OpenBLAS dgemv 21.3 GB/s.  A block of rows from a larger matrix (m != n) is
     fine: the multiprocessing and mpi workers call this with nthreads=1.
+    nthreads=1 runs a plain loop with no OpenMP region at all: entering one,
+    even for one thread, added microseconds per call in the MPI ranks.
     """
-    cdef Py_ssize_t n = A.shape[0], m = A.shape[1], b, i, j, quads = A.shape[0] // 4
-    cdef real s0, s1, s2, s3, xj
+    cdef Py_ssize_t n = A.shape[0], m = A.shape[1], b, i, quads = A.shape[0] // 4
+    if n == 0:
+        return
+    if m == 0:
+        y[:] = 0
+        return
+    cdef const real* a = &A[0, 0]
+    cdef const real* px = &x[0]
+    cdef real* py = &y[0]
     with nogil:
-        for b in prange(quads, schedule="static", num_threads=nthreads):
-            i = 4 * b
-            s0 = 0
-            s1 = 0
-            s2 = 0
-            s3 = 0
-            for j in range(m):
-                xj = x[j]
-                s0 = s0 + A[i, j] * xj
-                s1 = s1 + A[i + 1, j] * xj
-                s2 = s2 + A[i + 2, j] * xj
-                s3 = s3 + A[i + 3, j] * xj
-            y[i] = s0
-            y[i + 1] = s1
-            y[i + 2] = s2
-            y[i + 3] = s3
+        if nthreads == 1:
+            for b in range(quads):
+                _four_rows(a + 4 * b * m, m, px, py + 4 * b)
+        else:
+            for b in prange(quads, schedule="static", num_threads=nthreads):
+                _four_rows(a + 4 * b * m, m, px, py + 4 * b)
         for i in range(4 * quads, n):       # the last n % 4 rows
-            s0 = 0
-            for j in range(m):
-                s0 = s0 + A[i, j] * x[j]
-            y[i] = s0
+            py[i] = _one_row(a + i * m, m, px)
 
 
 def vector_sum(const real[::1] a, int nthreads):
-    """Return sum(a) as a Python float (double accumulation); static blocks."""
+    """Return sum(a) as a Python float (double accumulation); static blocks.
+
+    nthreads=1 runs a plain loop, with no OpenMP region (see matvec).
+    """
     cdef Py_ssize_t n = a.shape[0], i
     cdef double acc = 0
     with nogil:
-        for i in prange(n, schedule="static", num_threads=nthreads):
-            acc += a[i]
+        if nthreads == 1:
+            for i in range(n):
+                acc += a[i]
+        else:
+            for i in prange(n, schedule="static", num_threads=nthreads):
+                acc += a[i]
     return acc
 
 
