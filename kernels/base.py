@@ -142,9 +142,21 @@ class Backend(abc.ABC):
     def is_open(self):
         return self._is_open
 
+    #: Inputs with fewer elements than this (N for the sum, N*N for the matvec) run
+    #: on one thread, because starting the parallel region costs more than the
+    #: other threads save; 0: always all workers.  Set by numba and cython-openmp.
+    serial_below = 0
+
+    def _one_thread(self, elements):
+        """True if an input of ``elements`` elements runs on one thread (serial_below)."""
+        return elements < self.serial_below
+
     def describe(self):
         """Settings of this backend as a dict of str -> str (threads, device, versions)."""
-        return {"backend": self.name, "workers": str(self.workers), "dtype": self.dtype.name}
+        d = {"backend": self.name, "workers": str(self.workers), "dtype": self.dtype.name}
+        if self.serial_below:
+            d["serial_below"] = f"{self.serial_below} elements"
+        return d
 
     # -- data placement ------------------------------------------------------
     def put(self, array):

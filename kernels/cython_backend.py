@@ -10,6 +10,8 @@ second thread saves.  Measured here (2 cores, medians in one process, 1 vs 2
 threads): matvec N=32 1.6 vs 3.6 us, N=64 1.9 vs 2.1 us, N=128 2.9 vs 2.6 us;
 sum N=4096 1.6 vs 1.7 us, N=16384 2.8 vs 2.3 us.  ``describe()`` records it.
 """
+import math
+
 import numpy as np
 
 from ._threads import BlasThreads
@@ -36,23 +38,24 @@ SERIAL_BELOW = 1 << 13
 class CythonOpenMPBackend(Backend):
     name = "cython-openmp"
     data_is_remote = False
+    serial_below = SERIAL_BELOW
 
     def _open(self):
         self._ext = load_extension()
         self._blas = BlasThreads(1).start()
-        A = np.ones((128, 128), self.dtype)  # warm the OpenMP thread team (N*N >= SERIAL_BELOW)
-        self._matvec(A, 128, A[0])
+        side = math.isqrt(SERIAL_BELOW - 1) + 1     # smallest N with N*N >= SERIAL_BELOW
+        A = np.ones((side, side), self.dtype)       # warm the OpenMP thread team
+        self._matvec(A, side, A[0])
 
     def _close(self):
         self._blas.stop()
 
     def describe(self):
         omp = self._ext.openmp_version() if self.is_open else 0
-        return {**super().describe(), "openmp": f"_OPENMP={omp}", "omp_threads": str(self.workers),
-                "serial_below": f"{SERIAL_BELOW} elements"}
+        return {**super().describe(), "openmp": f"_OPENMP={omp}", "omp_threads": str(self.workers)}
 
     def _threads(self, elements):
-        return self.workers if elements >= SERIAL_BELOW else 1
+        return 1 if self._one_thread(elements) else self.workers
 
     def _put(self, array):
         return array

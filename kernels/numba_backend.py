@@ -95,6 +95,7 @@ def _compile():
 class NumbaBackend(Backend):
     name = "numba"
     data_is_remote = False
+    serial_below = SERIAL_BELOW
 
     def _open(self):
         try:
@@ -111,7 +112,7 @@ class NumbaBackend(Backend):
         self._blocks = {}
         # compile both variants for this dtype and warm the thread pool before any
         # timing: n=3 runs serially, n*n or n = SERIAL_BELOW in parallel
-        ones, side = np.ones(SERIAL_BELOW, self.dtype), math.isqrt(SERIAL_BELOW)
+        ones, side = np.ones(SERIAL_BELOW, self.dtype), math.isqrt(SERIAL_BELOW - 1) + 1
         for n in (3, side):
             self._matvec(ones[:n * n].reshape(n, n), n, ones[:n])
         for n in (3, SERIAL_BELOW):
@@ -124,8 +125,7 @@ class NumbaBackend(Backend):
     def describe(self):
         return {**super().describe(),
                 "numba": self._numba.__version__ if self.is_open else "",
-                "threading_layer": self._threading_layer(),
-                "serial_below": f"{SERIAL_BELOW} elements"}
+                "threading_layer": self._threading_layer()}
 
     def _threading_layer(self):
         try:
@@ -144,14 +144,14 @@ class NumbaBackend(Backend):
 
     def _matvec(self, A, n, x):
         y = np.empty(n, self.dtype)
-        if n * n < SERIAL_BELOW:
+        if self._one_thread(n * n):
             self._matvec_1(A, x, y, 0, n)
         else:
             self._matvec_k(A, x, y, *self._bounds(n))
         return y
 
     def _sum(self, a, n):
-        if n < SERIAL_BELOW:
+        if self._one_thread(n):
             return self._sum_1(a)
         starts, stops = self._bounds(n)
         partials = np.empty(len(starts), np.float64)
