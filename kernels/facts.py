@@ -1,0 +1,43 @@
+"""The kernel facts, written once: kernel names, titles, operand sizes, bytes per call.
+
+Every part of parbench that needs one of these reads it from here: the memory
+guard (``kernels.memory``), the roof benchmarks (``benchmarks.roof``) and the
+report (``benchmarks.report``), which imports nothing else of ``kernels``.
+
+* ``KERNELS``: the kernel names, in the order of every table and figure.
+* ``BACKENDS``: the backend registry names, in registry order (``kernels.registry``).
+* ``operand_elements(kernel, n)``: elements of the operand a backend places:
+  A (N, N) for matvec, a (N,) for the sum.
+* ``bytes_moved(kernel, n, itemsize)``: bytes one call reads and writes at the
+  least, the figure every GB/s is computed from: matvec ``itemsize*(N*N + 2N)``
+  (A and x read, y written), sum ``itemsize*N``.
+"""
+from .registry import BACKENDS
+
+KERNELS = ("matvec", "sum")
+TITLES = {"matvec": "matvec (y = A @ x)", "sum": "vector sum (s = sum(a))"}
+
+__all__ = ["BACKENDS", "KERNELS", "TITLES", "check_kernel", "operand_elements",
+           "operand_bytes", "bytes_moved"]
+
+
+def check_kernel(kernel):
+    """Return ``kernel`` if it is "matvec" or "sum"; ValueError otherwise."""
+    if kernel not in KERNELS:
+        raise ValueError(f"kernel must be one of {', '.join(KERNELS)}, got {kernel!r}")
+    return kernel
+
+
+def operand_elements(kernel, n):
+    """Elements of the placed operand: N*N (matvec's A) or N (the sum's a)."""
+    return n * n if check_kernel(kernel) == "matvec" else n
+
+
+def operand_bytes(kernel, n, itemsize):
+    """Bytes of the placed operand (``operand_elements`` x ``itemsize``)."""
+    return itemsize * operand_elements(kernel, n)
+
+
+def bytes_moved(kernel, n, itemsize):
+    """Bytes one call moves at the least: itemsize*(N*N + 2N) for matvec, itemsize*N for sum."""
+    return itemsize * (n * n + 2 * n if check_kernel(kernel) == "matvec" else n)
