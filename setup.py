@@ -1,4 +1,4 @@
-"""Builds the ``kernels`` package and its Cython+OpenMP extension ``kernels._openmp``."""
+"""Builds the ``kernels`` package and its Cython+OpenMP extension ``kernels.compiled.openmp_loops``."""
 import sys
 
 import numpy
@@ -16,8 +16,8 @@ else:
 fp_flags = ["-fassociative-math", "-fno-signed-zeros", "-fno-trapping-math"]
 
 extension = Extension(
-    "kernels._openmp",
-    ["kernels/_openmp.pyx"],
+    "kernels.compiled.openmp_loops",
+    ["kernels/compiled/openmp_loops.pyx"],
     include_dirs=[numpy.get_include()],
     extra_compile_args=["-O3", "-march=native", *fp_flags, *omp_compile],
     extra_link_args=omp_link,
@@ -29,7 +29,8 @@ setup(
     version="0.1.0",
     description="Which Python parallel backend, at which problem size, on this machine",
     packages=find_packages(include=["kernels", "kernels.*"]),
-    package_data={"kernels": ["*.cl", "*.pyx"]},
+    # the OpenCL device programs, read at run time (importlib.resources)
+    package_data={"kernels.opencl": ["*.cl"], "kernels.seeds": ["*.cl"]},
     ext_modules=cythonize([extension], compiler_directives={"language_level": 3}),
     python_requires=">=3.9",
     install_requires=["numpy", "threadpoolctl", "psutil"],

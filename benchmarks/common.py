@@ -1,4 +1,10 @@
-"""Sizes, workers and the timing loop shared by the asv suite.
+"""What every benchmark of the asv suite shares: sizes, workers, timing loops, the base class.
+
+* ``Benchmark``: the base of every benchmark class (asv's ``processes`` and
+  ``timeout``, and the teardown that closes what ``open_case`` opened).
+* ``prepare_case``: open a backend, place and verify one case, or skip it.
+* ``timing_samples`` / ``median_time``: the batched wall-clock loop.
+* ``alternate``: several calls timed in turn, round after round, in one process.
 
 Environment switches (read at asv discovery and in every benchmark process):
 
@@ -11,7 +17,12 @@ Environment switches (read at asv discovery and in every benchmark process):
 import gc
 import os
 import statistics
+import sys
 import time
+
+from kernels import BackendUnavailable, get_backend
+from kernels.memory import InsufficientMemory, check_fits
+from kernels.verify import check_matvec, check_sum, make_matvec_inputs, make_sum_input
 
 SIZES = {
     "default": {"matvec": [2**k for k in range(6, 14)],
@@ -53,6 +64,7 @@ def workers():
 
 
 def dtype():
+    """PARBENCH_DTYPE: "float64" (default) or "float32"."""
     return os.environ.get("PARBENCH_DTYPE", "float64")
 
 
@@ -91,3 +103,103 @@ def timing_samples(fn, min_batch=2e-3, repeats=9, budget=4.0):
 def median_time(fn, **kwargs):
     """Median of ``timing_samples(fn, **kwargs)``: seconds per call."""
     return statistics.median(timing_samples(fn, **kwargs))
+
+
+def alternate(calls, rounds, pause=0.3, repeats=3, budget=1.0):
+    """Time each of ``calls`` in turn, ``rounds`` times, in this process.
+
+    Returns one list per round holding, for each call, its ``timing_samples``
+    (seconds per call).  After each call's samples the loop sleeps ``pause``
+    seconds, so spinning workers of one side (MPI ranks spin 0.25 s after a
+    call) are idle when the other side is timed.  Both sides of a ratio then see
+    the same moments of a machine whose speed drifts.
+    """
+    result = []
+    for _ in range(rounds):
+        row = []
+        for call in calls:
+            row.append(timing_samples(call, repeats=repeats, budget=budget))
+            time.sleep(pause)
+        result.append(row)
+    return result
+
+
+def _skip(backend, kernel, n, exc):
+    """Record a skip: asv stores NotImplementedError in setup as NaN, not a failure.
+
+    The reason goes to stderr too, so ``asv run --show-stderr`` logs it.
+    """
+    print(f"parbench: skipped {kernel} {backend} N={n}: {type(exc).__name__}: {exc}",
+          file=sys.stderr, flush=True)
+    raise NotImplementedError(f"{type(exc).__name__}: {exc}") from exc
+
+
+def prepare_case(backend, kernel, n, workers, resident=True, factory=None):
+    """Open ``backend``, place and verify one case; return (backend, call, host array).
+
+    ``factory(name, workers=, dtype=)`` makes the unopened backend (None:
+    ``kernels.get_backend``; ``kernels.seeds.seed_version`` for a seed).
+
+    ``call()`` runs the kernel once (resident: on data placed by ``put``;
+    end-to-end: from the host arrays).  The host array is A (N, N) for matvec, a
+    (N,) for the sum.  A case that cannot run here raises NotImplementedError
+    (asv's skip) after printing why; a wrong result raises AssertionError.
+    """
+    factory = factory or get_backend
+    try:
+        be = factory(backend, workers=workers, dtype=dtype()).open()
+    except BackendUnavailable as exc:
+        _skip(backend, kernel, n, exc)
+    try:
+        # Before the data is allocated: a case too large is skipped, not killed.
+        # The backend is open, so its processes are already counted as used.
+        check_fits(be, kernel, n, dtype(), be.workers, resident, started=True)
+        if kernel == "matvec":
+            A, x = make_matvec_inputs(n, dtype())
+            data = be.put(A) if resident else A
+            call = lambda: be.matvec(data, x)  # noqa: E731
+            check_matvec(call(), A, x, backend)
+            return be, call, A
+        a = make_sum_input(n, dtype())
+        data = be.put(a) if resident else a
+        call = lambda: be.vector_sum(data)  # noqa: E731
+        check_sum(call(), a, backend)
+        return be, call, a
+    except BaseException as exc:
+        be.close()  # asv does not call teardown after a failed or skipped setup
+        if isinstance(exc, InsufficientMemory):
+            _skip(backend, kernel, n, exc)
+        raise
+
+
+class Benchmark:
+    """Base of every benchmark class: asv's settings and the clean-up of opened cases.
+
+    ``processes = 2``: asv runs each benchmark in two processes, in interleaved
+    rounds, so a burst of noise from a neighbour on a shared machine hits one of
+    two rounds, not the whole row.  ``open_case`` wraps ``prepare_case`` and
+    remembers the backend, which ``teardown`` closes.  asv calls no teardown
+    after a failed or skipped setup, so a failing ``open_case`` closes every
+    case this setup opened before it.
+    """
+
+    processes = 2
+    timeout = 900
+
+    def open_case(self, backend, kernel, n, resident=True, factory=None, n_workers=None):
+        """``prepare_case`` with ``n_workers`` (default: the suite's); returns (call, host array)."""
+        if not hasattr(self, "opened"):
+            self.opened = []
+        try:
+            be, call, host = prepare_case(backend, kernel, n, n_workers or workers(),
+                                          resident, factory)
+        except BaseException:
+            self.teardown()
+            raise
+        self.opened.append(be)
+        return call, host
+
+    def teardown(self, *params):
+        for be in getattr(self, "opened", ()):
+            be.close()
+        self.opened = []

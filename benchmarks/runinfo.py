@@ -18,8 +18,8 @@ def collect_settings():
     settings = {"dtype": common.dtype(), "sizes": common.size_set(),
                 "python": platform.python_version()}
     try:
-        from kernels.__main__ import backend_report
-        from kernels._validate import check_workers
+        from kernels.availability import backend_report
+        from kernels.validate import check_workers
 
         settings["workers"] = str(check_workers(common.workers()))
         for name, ok, info in backend_report(common.workers(), common.dtype()):

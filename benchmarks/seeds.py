@@ -1,46 +1,37 @@
 """The seeds' plain versions of the two kernels, timed like the suite's backends.
 
 The reference each parbench backend must beat: the kernels as the seed
-documents write them (``kernels.seed_versions``: ``Pool.map`` over pickled row
-blocks, ``comm.scatter`` of pickled chunks, the seed's OpenCL kernel, its
-serial numba loop), with the same workers, dtype and resident data as the
-suite, in the same asv run, so a ratio never mixes two runs.
+documents write them (``kernels.seeds``: ``Pool.map`` over pickled row blocks,
+``comm.scatter`` of pickled chunks, the seed's OpenCL kernel, its serial numba
+loop), with the same workers, dtype and resident data as the suite, in the same
+asv run, so a ratio never mixes two runs.
 
 * ``SeedMatVec`` / ``SeedVectorSum``: (variant, N), resident timing (what the
   seed has in place before its call is placed in setup), workers = the suite's.
 * ``SeedRatio``: seed / backend time at the largest of those N, the two timed in
   alternation in one process (the figure to read for "at least as fast").
   The variant names say which backend they compare to: ``seed-<backend>``
-  (``seed-mpi-allreduce`` is a second MPI sum; see kernels.seed_versions).
+  (``seed-mpi-allreduce`` is a second MPI sum; see kernels.seeds).
 
 Sizes: every other N of the suite's (the seeds pickle whole arrays per call,
 so large N are slow; the results still share N with the suite's rows).
 """
 import statistics
-import time
 
-from kernels.seed_versions import SEED_VERSIONS, seed_version, variants
+from kernels.facts import KERNELS
+from kernels.seeds import SEED_VERSIONS, seed_version, variants
 
 from . import common
-from .suite import prepare_case
 
 
-class _SeedKernel:
+class _SeedKernel(common.Benchmark):
     """Base of the seed benchmarks; subclasses set kernel, params."""
 
     kernel = None          # "matvec" or "sum"
     unit = "seconds"
-    processes = 2          # two interleaved rounds, as in the suite
-    timeout = 900
 
     def setup(self, variant, n):
-        self.sv = None
-        self.sv, self.call, _ = prepare_case(variant, self.kernel, n, common.workers(),
-                                             factory=seed_version)
-
-    def teardown(self, variant, n):
-        if getattr(self, "sv", None) is not None:
-            self.sv.close()
+        self.call, _ = self.open_case(variant, self.kernel, n, factory=seed_version)
 
     def track_time(self, variant, n):
         return common.median_time(self.call)
@@ -58,49 +49,29 @@ class SeedVectorSum(_SeedKernel):
     param_names = ["variant", "N"]
 
 
-class SeedRatio:
+class SeedRatio(common.Benchmark):
     """Seed time / parbench backend time, the two timed in alternation in one process.
 
     At the largest N of the seed benchmarks, both with resident data and the same
     workers: each round times the seed variant, pauses 0.3 s (spinning MPI ranks
     go idle), times the backend it is the plain version of, pauses again; the
     result is the median over rounds of the ratio (> 1: parbench is faster).
-    Ratios of two benchmarks run minutes apart drift with this VM's memory
+    Ratios of two benchmarks run minutes apart drift with the machine's memory
     bandwidth; this one does not mix moments.
     """
 
-    params = [[f"{kernel}:{variant}" for kernel in ("matvec", "sum")
-               for variant in variants(kernel)]]
+    params = [[f"{kernel}:{variant}" for kernel in KERNELS for variant in variants(kernel)]]
     param_names = ["kernel:variant"]
     unit = "ratio"
-    processes = 2
-    timeout = 900
     rounds = 5
 
     def setup(self, case):
         kernel, variant = case.split(":")
         n = common.sizes(kernel)[::2][-1]
-        self.sv = self.be = None
-        self.sv, self.seed_call, _ = prepare_case(variant, kernel, n, common.workers(),
-                                                  factory=seed_version)
-        try:
-            self.be, self.call, _ = prepare_case(SEED_VERSIONS[variant].compares_to, kernel, n,
-                                                 common.workers())
-        except BaseException:
-            self.sv.close()
-            raise
-
-    def teardown(self, case):
-        for opened in (self.sv, self.be):
-            if opened is not None:
-                opened.close()
+        self.seed_call, _ = self.open_case(variant, kernel, n, factory=seed_version)
+        self.call, _ = self.open_case(SEED_VERSIONS[variant].compares_to, kernel, n)
 
     def track_ratio(self, case):
-        ratios = []
-        for _ in range(self.rounds):
-            t_seed = common.median_time(self.seed_call, repeats=3, budget=1.0)
-            time.sleep(0.3)
-            t_ours = common.median_time(self.call, repeats=3, budget=1.0)
-            time.sleep(0.3)
-            ratios.append(t_seed / t_ours)
-        return statistics.median(ratios)
+        rounds = common.alternate([self.seed_call, self.call], self.rounds)
+        return statistics.median(statistics.median(seed) / statistics.median(ours)
+                                 for seed, ours in rounds)

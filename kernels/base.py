@@ -18,7 +18,7 @@ Kernels (identical in every backend):
   dtype and rounds the result to the dtype once at the end.
 
 Every call blocks until its result is a host numpy value.  Errors raised by every
-backend alike: TypeError / ValueError for bad arguments (see ``_validate``),
+backend alike: TypeError / ValueError for bad arguments (see ``kernels.validate``),
 ``BackendClosed`` for a call on a closed backend, ``BackendUnavailable`` from
 ``open()`` when the backend cannot run on this machine.
 """
@@ -27,7 +27,7 @@ import itertools
 
 import numpy as np
 
-from . import _validate as v
+from . import validate as v
 
 
 class BackendUnavailable(RuntimeError):
@@ -72,7 +72,7 @@ class Backend(abc.ABC):
 
     Subclasses set ``name`` and ``data_is_remote`` (True when ``put`` copies data
     away from the host arrays, so resident and end-to-end timings differ) and
-    implement ``_open``, ``_close``, ``_put``, ``_free``, ``_matvec``, ``_sum``.
+    implement ``_open``, ``_close``, ``_put``, ``_free``, ``_matvec``, ``_vector_sum``.
     """
 
     name = None
@@ -214,11 +214,11 @@ class Backend(abc.ABC):
         self._check_open()
         if isinstance(a, Resident):
             self._check_resident(a, 1)
-            return self.dtype.type(self._sum(a.handle, a.shape[0]))
+            return self.dtype.type(self._vector_sum(a.handle, a.shape[0]))
         a = v.check_vector("a", a, None, self.dtype)
         r = self.put(a)
         try:
-            return self.dtype.type(self._sum(r.handle, a.shape[0]))
+            return self.dtype.type(self._vector_sum(r.handle, a.shape[0]))
         finally:
             self.free(r)
 
@@ -257,5 +257,5 @@ class Backend(abc.ABC):
         """Return y (host ndarray (n,)) for the matrix behind ``handle``."""
 
     @abc.abstractmethod
-    def _sum(self, handle, n):
+    def _vector_sum(self, handle, n):
         """Return the sum (float) of the vector behind ``handle``."""

@@ -24,7 +24,7 @@ __all__ = ["BACKENDS", "KERNELS", "TITLES", "check_kernel", "operand_elements",
 def check_kernel(kernel):
     """Return ``kernel`` if it is "matvec" or "sum"; ValueError otherwise."""
     if kernel not in KERNELS:
-        raise ValueError(f"kernel must be one of {', '.join(KERNELS)}, got {kernel!r}")
+        raise ValueError(f"kernel must be {' or '.join(map(repr, KERNELS))}, got {kernel!r}")
     return kernel
 
 

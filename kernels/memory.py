@@ -36,7 +36,8 @@ import shutil
 
 import numpy as np
 
-from . import _validate as v
+from . import validate as v
+from .facts import check_kernel, operand_bytes
 
 #: environment variable that lowers the memory considered available
 LIMIT_ENV = "PARBENCH_MEMORY_LIMIT"
@@ -130,12 +131,6 @@ class Need:
         return f"<Need {self.case}: {fmt_bytes(self.host)} ({self.describe()})>"
 
 
-def operand_bytes(kernel, n, itemsize):
-    """Bytes of the operand a backend places: A (N, N) for matvec, a (N,) for sum."""
-    _check_kernel(kernel)
-    return itemsize * (n * n if kernel == "matvec" else n)
-
-
 def need(backend, kernel, n, dtype="float64", workers=None, resident=True):
     """Return the ``Need`` of one benchmark case (see the module docstring).
 
@@ -153,7 +148,7 @@ def need(backend, kernel, n, dtype="float64", workers=None, resident=True):
         cls = type(backend)
     else:
         cls = backend
-    _check_kernel(kernel)
+    check_kernel(kernel)
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
         raise ValueError(f"n must be an integer >= 0, got {n!r}")
     n = int(n)
@@ -245,8 +240,3 @@ def check_fits(backend, kernel, n, dtype="float64", workers=None, resident=True,
         raise InsufficientMemory(f"does not fit in memory: {nd.case} " + "; and ".join(problems),
                                  need=nd, available=avail, shm_free=free)
     return nd
-
-
-def _check_kernel(kernel):
-    if kernel not in ("matvec", "sum"):
-        raise ValueError(f"kernel must be 'matvec' or 'sum', got {kernel!r}")

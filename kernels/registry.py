@@ -1,23 +1,25 @@
 """Backend names -> classes, imported lazily so a missing library only affects its backend.
 
-Adding a backend: write one module with a Backend subclass and add one line here.
+Adding a backend: one folder ``kernels/<name>/`` (``__init__.py`` and
+``backend.py`` with a ``kernels.base.Backend`` subclass) and one line here.
+This module holds data only, so the report (through ``kernels.facts``) can read
+the names without importing any backend.
 """
 import importlib
 
-from .base import BackendUnavailable
-
-#: registry name -> "module:Class" (module relative to the kernels package)
-_BACKENDS = {
-    "numpy": "numpy_backend:NumpyBackend",
-    "numba": "numba_backend:NumbaBackend",
-    "cython-openmp": "cython_backend:CythonOpenMPBackend",
-    "opencl": "opencl_backend:OpenCLBackend",
-    "multiprocessing": "multiprocessing_backend:MultiprocessingBackend",
-    "mpi": "mpi_backend:MPIBackend",
+#: registry name -> "module:Class" (module relative to the kernels package); the
+#: order is the order of the CLI, asv's parameters, tables and figure legends
+REGISTRY = {
+    "numpy": "numpy.backend:NumpyBackend",
+    "numba": "numba.backend:NumbaBackend",
+    "cython-openmp": "cython_openmp.backend:CythonOpenMPBackend",
+    "opencl": "opencl.backend:OpenCLBackend",
+    "multiprocessing": "multiprocessing.backend:MultiprocessingBackend",
+    "mpi": "mpi.backend:MPIBackend",
 }
 
-#: every registry name, in the order used by the CLI, asv and the plots
-BACKENDS = tuple(_BACKENDS)
+#: every registry name, in registry order
+BACKENDS = tuple(REGISTRY)
 
 
 def backend_class(name):
@@ -26,8 +28,10 @@ def backend_class(name):
     Raises ValueError for an unknown name (listing the known ones) and
     BackendUnavailable if its module cannot be imported here.
     """
+    from .base import BackendUnavailable
+
     try:
-        target = _BACKENDS[name]
+        target = REGISTRY[name]
     except (KeyError, TypeError):
         raise ValueError(f"unknown backend {name!r}; known: {', '.join(BACKENDS)}") from None
     module_name, class_name = target.split(":")

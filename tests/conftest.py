@@ -1,7 +1,7 @@
 import pytest
 
 from kernels import BACKENDS, BackendUnavailable, get_backend
-from kernels._validate import default_workers
+from kernels.validate import default_workers
 
 WORKERS = default_workers()
 _reasons = {}

@@ -4,7 +4,7 @@ Table-driven: each case in ``REFUSED`` runs on every backend x dtype (the
 ``backend`` fixture of conftest.py) and must raise the given error whose
 message names the argument, what was expected and what was received.
 ``HANDLED`` inputs (Fortran order, strides, read-only, subclasses) must give
-numpy's answer.  Policy (kernels._validate): only float64/float32 arrays are
+numpy's answer.  Policy (kernels.validate): only float64/float32 arrays are
 accepted; other dtypes and mixed dtypes are refused with TypeError, never
 converted; non-C-contiguous inputs are copied to C order.
 """

@@ -5,9 +5,9 @@ import sys
 
 import pytest
 
-from kernels._threads import blas_description
+from kernels.blas import blas_description
 
-PROBE = "from kernels._threads import blas_description; print(blas_description())"
+PROBE = "from kernels.blas import blas_description; print(blas_description())"
 
 
 def _describe(**env):

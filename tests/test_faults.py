@@ -8,7 +8,7 @@ started survives.  Processes are found by an environment tag
 Anything that kills an MPI rank runs in its own Python process, started with
 ``start_new_session=True``: after a rank dies MPICH's process manager is gone
 (this process could spawn no more ranks) and it SIGKILLs its process group
-(see kernels/mpi_backend.py).  Scenarios run as
+(see kernels/mpi/spawn.py).  Scenarios run as
 ``python -c "import tests.test_faults as t; t.scenario_...()"`` from the
 repository root, so their spawned children do not re-import a test script.
 """
@@ -271,7 +271,7 @@ def test_need_is_not_below_what_a_benchmark_setup_allocates(kernel, n, dtype, mo
     suite = _suite()
     bench = (suite.MatVec if kernel == "matvec" else suite.VectorSum)()
     be = get_backend("numpy", workers=2, dtype=dtype).open()    # opened before, as in setup
-    monkeypatch.setattr(suite, "get_backend", lambda *a, **k: be)
+    monkeypatch.setattr(suite.common, "get_backend", lambda *a, **k: be)
     tracemalloc.start()
     try:
         bench.setup("numpy", n)
@@ -295,8 +295,8 @@ def _suite():
 def test_case_too_large_for_a_lowered_limit_is_a_skip_before_allocating(monkeypatch):
     suite = _suite()
     allocated = []
-    monkeypatch.setattr(suite, "make_matvec_inputs", lambda *a: allocated.append(a))
-    monkeypatch.setattr(suite, "make_sum_input", lambda *a: allocated.append(a))
+    monkeypatch.setattr(suite.common, "make_matvec_inputs", lambda *a: allocated.append(a))
+    monkeypatch.setattr(suite.common, "make_sum_input", lambda *a: allocated.append(a))
     monkeypatch.setenv(memory.LIMIT_ENV, "1MB")
     tag = _tag("memory")
     monkeypatch.setenv("PARBENCH_TEST_TAG", tag)
@@ -313,12 +313,12 @@ def test_case_too_large_for_a_lowered_limit_is_a_skip_before_allocating(monkeypa
         assert time.monotonic() - t0 < 30
     assert not allocated
     # the skipped backends were closed: no worker or rank of theirs is left (MPICH's
-    # mpiexec stays with this interpreter by design, see kernels/mpi_backend.py)
+    # mpiexec stays with this interpreter by design, see kernels/mpi/spawn.py)
     assert not [p for p in processes_tagged(tag) if _is_backend_worker(p[2])]
 
 
 def _is_backend_worker(cmdline):
-    return "kernels._mpi_worker" in cmdline or "multiprocessing.spawn" in cmdline
+    return "kernels.mpi.rank" in cmdline or "kernels.seeds.mpi_rank" in cmdline or "multiprocessing.spawn" in cmdline
 
 
 @pytest.mark.timeout(60)

@@ -48,7 +48,8 @@ def test_both_sides_of_the_serial_switch(backend):
 
 
 def test_serial_switch_sizes_match_the_backends():
-    from kernels import cython_backend, numba_backend
+    from kernels.cython_openmp import backend as cython_backend
+    from kernels.numba import backend as numba_backend
     for threshold in (numba_backend.SERIAL_BELOW, cython_backend.SERIAL_BELOW):
         assert min(SWITCH_SUM_N) < threshold <= max(SWITCH_SUM_N)
         assert any(n < threshold <= n + 4 for n in SWITCH_SUM_N)
@@ -75,8 +76,8 @@ def test_opencl_buffer_path_without_svm(monkeypatch, dtype):
     the device is made to report no SVM and every size is checked again.
     """
     pytest.importorskip("pyopencl")
-    from kernels import opencl_backend
-    monkeypatch.setattr(opencl_backend, "_fine_grain_svm", lambda cl, device: False)
+    from kernels.opencl import backend as opencl_backend
+    monkeypatch.setattr(opencl_backend, "has_fine_grain_svm", lambda cl, device: False)
     be = open_or_skip("opencl", dtype=dtype)
     try:
         assert be.describe()["transfer"].startswith("buffer copies")
@@ -95,7 +96,8 @@ def test_opencl_buffer_path_without_svm(monkeypatch, dtype):
 
 _NUMBA_CACHE_PROBE = r"""
 import sys, numpy as np, numba
-from kernels import get_backend, numba_backend
+from kernels import get_backend
+from kernels.numba import backend as numba_backend
 if sys.argv[1] == "fill":          # compile both variants (serial first) into the cache
     with get_backend("numba", workers=2) as be:
         be.matvec(np.ones((3, 3)), np.ones(3))

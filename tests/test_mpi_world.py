@@ -1,4 +1,4 @@
-"""The mpi backend on ranks placed by an MPI launcher: mpiexec -n P python -m kernels.mpi_world."""
+"""The mpi backend on ranks placed by an MPI launcher: mpiexec -n P python -m kernels.mpi.world."""
 import pathlib
 import subprocess
 import sys
@@ -14,7 +14,7 @@ pytestmark = [pytest.mark.timeout(120),
 def _launch(tmp_path, body, n=2):
     script = tmp_path / "script.py"
     script.write_text(textwrap.dedent(body))
-    return subprocess.run([str(MPIEXEC), "-n", str(n), sys.executable, "-m", "kernels.mpi_world",
+    return subprocess.run([str(MPIEXEC), "-n", str(n), sys.executable, "-m", "kernels.mpi.world",
                            str(script), "--an-arg"], capture_output=True, text=True, timeout=90,
                           cwd=tmp_path, start_new_session=True)
 

@@ -1,4 +1,4 @@
-"""The seeds' plain versions (kernels.seed_versions) equal numpy and leave no process behind."""
+"""The seeds' plain versions (kernels.seeds) equal numpy and leave no process behind."""
 import time
 
 import numpy as np
@@ -6,14 +6,14 @@ import psutil
 import pytest
 
 from kernels import BackendUnavailable
-from kernels.seed_versions import SEED_VERSIONS, seed_version, variants
+from kernels.seeds import SEED_VERSIONS, seed_version, variants
 from kernels.verify import check_matvec, check_sum, make_inputs
 
 from .conftest import WORKERS
 
 SIZES = (0, 1, 3, 1025)
 #: helpers that live as long as the interpreter, not a variant: MPICH's process
-#: manager (see kernels.mpi_backend) and multiprocessing's resource tracker
+#: manager (see kernels.mpi.spawn) and multiprocessing's resource tracker
 PER_INTERPRETER = ("mpiexec", "hydra_pmi_proxy", "multiprocessing.resource_tracker")
 
 

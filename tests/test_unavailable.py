@@ -85,9 +85,9 @@ def test_opencl_without_icd(monkeypatch):
 
 def test_opencl_device_without_fp64(monkeypatch):
     pytest.importorskip("pyopencl")
-    from kernels import opencl_backend
+    from kernels.opencl import backend as opencl_backend
 
-    real_pick = opencl_backend._pick_device
+    real_pick = opencl_backend.pick_device
 
     class NoFP64:
         """The real device, minus the cl_khr_fp64 extension."""
@@ -100,7 +100,7 @@ def test_opencl_device_without_fp64(monkeypatch):
         def __getattr__(self, attr):
             return getattr(self._dev, attr)
 
-    monkeypatch.setattr(opencl_backend, "_pick_device", lambda cl, w: NoFP64(real_pick(cl, w)))
+    monkeypatch.setattr(opencl_backend, "pick_device", lambda cl, w: NoFP64(real_pick(cl, w)))
     try:
         real_pick(__import__("pyopencl"), 2)
     except BackendUnavailable as exc:
@@ -140,9 +140,9 @@ def test_mpi_without_mpi4py(monkeypatch):
 
 def test_mpi_without_mpiexec(monkeypatch):
     pytest.importorskip("mpi4py.MPI")
-    from kernels import mpi_backend
+    from kernels.mpi import spawn as mpi_spawn
 
-    monkeypatch.setattr(mpi_backend, "_mpiexec_dir", lambda: None)
+    monkeypatch.setattr(mpi_spawn, "mpiexec_dir", lambda: None)
     assert "no 'mpiexec' beside Python or on PATH" in _unavailable("mpi", workers=2)
     # one worker spawns nothing, so it needs no mpiexec
     with get_backend("mpi", workers=1) as be:
@@ -152,29 +152,29 @@ def test_mpi_without_mpiexec(monkeypatch):
 def test_mpi_worker_program_cannot_start(monkeypatch, tmp_path):
     """The rank program fails before MPI_Init: refused up front, not a hung Spawn."""
     pytest.importorskip("mpi4py.MPI")
-    from kernels import mpi_backend
+    from kernels.mpi import spawn as mpi_spawn
 
     fake = tmp_path / "python"
     fake.write_text("#!/bin/sh\necho \"ModuleNotFoundError: No module named 'numpy'\" >&2\nexit 1\n")
     fake.chmod(0o755)
-    monkeypatch.setattr(mpi_backend, "_checked_roots", set())
-    monkeypatch.setattr(mpi_backend, "sys", types.SimpleNamespace(executable=str(fake)))
+    monkeypatch.setattr(mpi_spawn, "_checked", set())
+    monkeypatch.setattr(mpi_spawn, "sys", types.SimpleNamespace(executable=str(fake)))
     msg = _unavailable("mpi", workers=2)
-    assert "the worker program cannot start" in msg and "No module named 'numpy'" in msg
+    assert "the worker program kernels.mpi.rank cannot start" in msg and "No module named 'numpy'" in msg
 
 
 # ------------------------------------------------- cython, numba, multiprocessing
 
 def test_cython_extension_not_built(monkeypatch):
-    monkeypatch.setitem(sys.modules, "kernels._openmp", None)
-    monkeypatch.delattr(kernels, "_openmp", raising=False)
+    monkeypatch.setitem(sys.modules, "kernels.compiled.openmp_loops", None)
+    monkeypatch.delattr(kernels.compiled, "openmp_loops", raising=False)
     msg = _unavailable("cython-openmp")
-    assert "the Cython+OpenMP extension kernels._openmp is not built" in msg
+    assert "the Cython+OpenMP extension kernels.compiled.openmp_loops is not built" in msg
     assert "build_ext --inplace" in msg
 
 
 def test_numba_missing(monkeypatch):
-    from kernels import numba_backend
+    from kernels.numba import backend as numba_backend
 
     monkeypatch.setattr(numba_backend, "_compiled", None)
     monkeypatch.setitem(sys.modules, "numba", None)
@@ -188,7 +188,7 @@ def test_numba_more_workers_than_its_threads():
 
 
 def test_multiprocessing_without_shared_memory(monkeypatch):
-    from kernels import multiprocessing_backend as mpb
+    from kernels.multiprocessing import backend as mpb
 
     def no_shm(*args, **kwargs):
         raise OSError(errno.ENOSPC, "No space left on device", "/dev/shm")
@@ -201,8 +201,8 @@ def test_multiprocessing_without_shared_memory(monkeypatch):
 
 
 def test_backend_module_that_cannot_be_imported(monkeypatch):
-    monkeypatch.setitem(sys.modules, "kernels.opencl_backend", None)
-    monkeypatch.delattr(kernels, "opencl_backend", raising=False)
+    monkeypatch.setitem(sys.modules, "kernels.opencl.backend", None)
+    monkeypatch.delattr(kernels.opencl, "backend", raising=False)
     with pytest.raises(BackendUnavailable, match=r"backend 'opencl' cannot be imported"):
         backend_class("opencl")
     with pytest.raises(BackendUnavailable, match=r"backend 'opencl' cannot be imported"):
@@ -228,10 +228,10 @@ def test_cli_table_lists_every_backend_with_the_reason():
 
 
 def test_cli_table_without_the_cython_extension():
-    code = ("import sys, runpy; sys.modules['kernels._openmp'] = None;"
+    code = ("import sys, runpy; sys.modules['kernels.compiled.openmp_loops'] = None;"
             " sys.argv = ['kernels', '--workers', '1']; runpy.run_module('kernels', run_name='__main__')")
     done = _python(code, {})
-    assert re.search(r"^cython-openmp +UNAVAILABLE +the Cython\+OpenMP extension kernels\._openmp"
+    assert re.search(r"^cython-openmp +UNAVAILABLE +the Cython\+OpenMP extension kernels\.compiled\.openmp_loops"
                      r" is not built", done.stdout, re.M), done.stdout + done.stderr
     assert done.returncode == 1
 

@@ -1,11 +1,11 @@
 """Run a script whose ``mpi`` backend uses ranks started by an MPI launcher.
 
-    mpiexec -n P [-hosts h1,h2,...] python -m kernels.mpi_world script.py [args...]
+    mpiexec -n P [-hosts h1,h2,...] python -m kernels.mpi.world script.py [args...]
 
 This is how the ``mpi`` backend goes beyond one machine: the launcher (or a batch
 scheduler's ``srun``/``mpiexec``) places the P ranks on whatever hosts it is given.
 Rank 0 runs ``script.py`` as ``__main__``; ranks 1..P-1 serve the backend's
-commands (``kernels._mpi_worker.serve``) until the script ends.  In the script,
+commands (``kernels.mpi.rank.serve``) until the script ends.  In the script,
 ``get_backend("mpi")`` (workers None or P) then uses those P ranks instead of
 spawning ranks on the local host; everything else, the protocol and the
 numpy-buffer collectives, is the same code as in the spawned mode.
@@ -25,7 +25,7 @@ WORLD = None
 
 def main(argv=None):
     parser = argparse.ArgumentParser(
-        prog="mpiexec -n P python -m kernels.mpi_world",
+        prog="mpiexec -n P python -m kernels.mpi.world",
         description="Run SCRIPT on rank 0 with the mpi backend's worker ranks on ranks 1..P-1"
                     " of MPI_COMM_WORLD (ranks placed by the MPI launcher, across hosts).")
     parser.add_argument("script", help="Python script to run on rank 0 as __main__")
@@ -35,13 +35,14 @@ def main(argv=None):
     from mpi4py import MPI
     from threadpoolctl import threadpool_limits
 
-    from . import _mpi_worker as w
-    # `python -m kernels.mpi_world` runs this file as __main__, a second copy of the
-    # module: the backend reads WORLD from the imported kernels.mpi_world.
-    from . import mpi_world as imported
+    from . import rank as w
+    # `python -m kernels.mpi.world` runs this file as __main__, a second copy of the
+    # module: the backend reads WORLD from the imported kernels.mpi.world.
+    from . import world as imported
 
     comm = MPI.COMM_WORLD.Dup()
     if comm.Get_rank() != 0:
+        w.log_to_stderr(comm.Get_rank())
         with threadpool_limits(limits=1, user_api="blas"):  # one busy thread per rank
             w.serve(comm)
         comm.Free()

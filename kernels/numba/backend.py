@@ -6,18 +6,18 @@ dtype) and one warm call happen in ``open()``, never in a timed call.
 Small inputs run serially: below ``SERIAL_BELOW`` elements read (N for the sum,
 N*N for the matvec) the same loop runs on one thread, compiled without
 ``parallel=True``, because starting the parallel region costs more than the
-second thread saves (OpenBLAS does the same in gemv).  Measured here (2 cores,
-omp threading layer, medians in one process): sum N=2**18 22.4 us serial vs
-24.0 us parallel, N=2**19 44.2 vs 35.6 us; matvec N=256 6.8 vs 11.8 us, N=512
+second thread saves (OpenBLAS does the same in gemv).  Measured on the 2-core
+development machine (omp threading layer, medians in one process): sum N=2**18
+22.4 us serial vs 24.0 us parallel, N=2**19 44.2 vs 35.6 us; matvec N=256 6.8 vs 11.8 us, N=512
 33.0 vs 28.8 us; sum N=1024 0.3 vs 8.8 us.  ``describe()["serial_below"]`` records it.
 """
 import math
 
 import numpy as np
 
-from ._threads import BlasThreads
-from ._validate import row_blocks
-from .base import Backend, BackendUnavailable
+from ..blas import BlasThreads
+from ..validate import row_blocks
+from ..base import Backend, BackendUnavailable
 
 _compiled = None
 
@@ -41,8 +41,7 @@ def _compile():
         # inputs below SERIAL_BELOW.  Two dispatchers of one Python function would
         # not do: numba's on-disk cache is indexed by function (qualname and line),
         # not by the parallel flag, so both would load whichever variant was cached
-        # first (seen here: the "parallel" matvec ran on one thread, 17.6 GB/s at
-        # N=8192 in run 7e9e30d3).
+        # first, and the "parallel" kernels could run on one thread.
         @numba.njit(fastmath=fm, cache=True)
         def matvec_rows(A, x, y, start, stop):
             # 4 rows per pass: each x[j] loaded serves 4 rows (as in the Cython
@@ -116,7 +115,7 @@ class NumbaBackend(Backend):
         for n in (3, side):
             self._matvec(ones[:n * n].reshape(n, n), n, ones[:n])
         for n in (3, SERIAL_BELOW):
-            self._sum(ones[:n], n)
+            self._vector_sum(ones[:n], n)
 
     def _close(self):
         self._blas.stop()
@@ -150,7 +149,7 @@ class NumbaBackend(Backend):
             self._matvec_k(A, x, y, *self._bounds(n))
         return y
 
-    def _sum(self, a, n):
+    def _vector_sum(self, a, n):
         if self._one_thread(n):
             return self._sum_1(a)
         starts, stops = self._bounds(n)

@@ -1,8 +1,10 @@
 """Rank program of the ``mpi`` backend, and the per-command code every rank runs.
 
-Started by ``MPIBackend.open`` as ``python -m kernels._mpi_worker`` through
-``MPI.COMM_SELF.Spawn``; the driver and the spawned ranks ``Merge`` into one
-intracommunicator where the driver is rank 0 and computes a block too.
+Started by ``MPIBackend.open`` as ``python -m kernels.mpi.rank`` through
+``MPI.COMM_SELF.Spawn`` (``kernels.mpi.spawn``); the driver and the spawned ranks
+``Merge`` into one intracommunicator where the driver is rank 0 and computes a
+block too.  Another rank program (the seeds' ``kernels.seeds.mpi_rank``) reuses
+this one's start-up, command loop and exit by calling ``main(its_rank_class)``.
 
 Protocol (numpy buffers only, never pickles): rank 0 broadcasts a fixed int64
 header ``[op, handle, n, ndim, dtype code]``, then every rank runs the command's
@@ -11,12 +13,13 @@ collectives in the same order:
 * PUT: Scatterv of ``row_blocks(n, size)`` row blocks of an (n, n) matrix
   (ndim 2) or of an (n,) vector (ndim 1); each rank keeps only its block.
 * MATVEC: Bcast x (n,), local ``block @ x``, Gatherv y (n,) to rank 0.
-* SUM: local ``block.sum(dtype=float64)``, Reduce(SUM) to rank 0.
+* VECTOR_SUM: local ``block.sum(dtype=float64)``, Reduce(SUM) to rank 0.
 * FREE: drop the handle's block.  STOP: spawned ranks leave ``serve``.
 
-This module imports mpi4py at its top: ``mpi_backend`` imports it only inside
-``open``, so importing the backend never needs MPI.
+This module imports mpi4py at its top: ``kernels.mpi.backend`` imports it only
+inside ``open``, so importing the backend never needs MPI.
 """
+import logging
 import os
 import sys
 import time
@@ -26,10 +29,10 @@ import numpy as np
 from mpi4py import MPI
 from threadpoolctl import threadpool_limits
 
-from ._block_matvec import block_matvec
-from ._validate import row_blocks
+from ..compiled.block_matvec import block_matvec
+from ..validate import row_blocks
 
-PUT, MATVEC, SUM, FREE, STOP = range(1, 6)
+PUT, MATVEC, VECTOR_SUM, FREE, STOP = range(1, 6)
 HEADER_LEN = 5
 #: dtype code (index) <-> numpy dtype, sent in the header
 DTYPES = (np.dtype(np.float64), np.dtype(np.float32))
@@ -66,7 +69,7 @@ class Rank:
         """Run the command in ``header`` (int64 (HEADER_LEN,)) on this rank.
 
         ``data`` on rank 0 only: the host array (PUT) or x (MATVEC).  Returns,
-        on rank 0, y (ndarray (n,)) for MATVEC and the float64 sum for SUM;
+        on rank 0, y (ndarray (n,)) for MATVEC and the float64 sum for VECTOR_SUM;
         None otherwise.  Raises ValueError for an unknown opcode.
         """
         op, handle, n, ndim, code = (int(v) for v in header)
@@ -75,8 +78,8 @@ class Rank:
             self._put(handle, n, ndim, dtype, mpi_type, data)
         elif op == MATVEC:
             return self._matvec(handle, n, dtype, mpi_type, data)
-        elif op == SUM:
-            return self._sum(handle)
+        elif op == VECTOR_SUM:
+            return self._vector_sum(handle)
         elif op == FREE:
             self.blocks.pop(handle, None)
             self._x.clear()
@@ -115,7 +118,7 @@ class Rank:
         self.wait(self.comm.Igatherv(y_local, recv, root=0))
         return y
 
-    def _sum(self, handle):
+    def _vector_sum(self, handle):
         block = self.blocks[handle][0]
         partial = np.array([block.sum(dtype=np.float64)])
         total = np.zeros(1) if self.rank == 0 else None
@@ -139,9 +142,9 @@ def _idle_wait(request):
         pause = min(pause * 2, IDLE_SLEEP_MAX_S)
 
 
-def serve(comm):
-    """Spawned ranks' loop: receive headers from rank 0 and run them until STOP."""
-    rank = Rank(comm, wait=lambda req: req.Wait())
+def serve(comm, rank_class=Rank):
+    """Serving ranks' loop: receive headers from rank 0 and run them until STOP."""
+    rank = rank_class(comm, wait=lambda req: req.Wait())
     header = np.empty(HEADER_LEN, np.int64)
     while True:
         _idle_wait(comm.Ibcast(header, root=0))
@@ -150,18 +153,31 @@ def serve(comm):
         rank.execute(header)
 
 
-def main():
-    """Entry point of a spawned rank: join the driver, serve, disconnect."""
-    if sys.argv[1:] == ["--check"]:  # MPIBackend's pre-flight: this module imports here
+def log_to_stderr(rank):
+    """Send this rank's log records (WARNING and above) to stderr, marked with its rank.
+
+    MPICH's process manager forwards a rank's stderr to the driver's stderr.
+    """
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr,
+                        format=f"parbench mpi rank {rank}: %(levelname)s %(name)s: %(message)s")
+
+
+def main(rank_class=Rank):
+    """Entry point of a spawned rank: join the driver, serve ``rank_class``, disconnect.
+
+    ``--check`` (the spawn pre-flight) returns at once: the program imports here.
+    """
+    if sys.argv[1:] == ["--check"]:
         return
     parent = MPI.Comm.Get_parent()
     if parent == MPI.COMM_NULL:
-        sys.exit("kernels._mpi_worker is started by the mpi backend (MPI Spawn), not by hand")
+        sys.exit(f"{sys.argv[0]} is started by the mpi backend (MPI Spawn), not by hand")
     comm = parent.Merge(high=True)  # the driver merges low: it is rank 0
+    log_to_stderr(comm.Get_rank())
     try:
         with threadpool_limits(limits=1, user_api="blas"):  # one busy thread per rank
             comm.Gather(np.array([os.getpid()], np.int64), None, root=0)
-            serve(comm)
+            serve(comm, rank_class)
         comm.Free()
         parent.Disconnect()
     except BaseException:
@@ -171,6 +187,9 @@ def main():
         sys.stderr.flush()
         os._exit(1)
 
+
+#: the per-command code of this program (rank 0 runs it too; see MPIBackend)
+RANK_CLASS = Rank
 
 if __name__ == "__main__":
     main()

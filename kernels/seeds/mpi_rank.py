@@ -1,10 +1,11 @@
 """Rank program of the ``seed-mpi`` variants: the seeds' MPI kernels, per command.
 
-Started by ``kernels.seed_versions.SeedMPI`` (a subclass of the ``mpi``
-backend) as ``python -m kernels._seed_mpi_worker``.  Start-up, the command
-header loop and shutdown are ``kernels._mpi_worker``'s (same header, same
-opcodes PUT/MATVEC/FREE/STOP); only what a command does differs, written as
-the seeds write it (Python 3, blocks by ``numpy.array_split`` rules):
+Started by ``kernels.seeds.SeedMPI`` (a subclass of the ``mpi`` backend) as
+``python -m kernels.seeds.mpi_rank``.  Start-up, the command header loop and
+shutdown are ``kernels.mpi.rank``'s (same header, same opcodes
+PUT/MATVEC/FREE/STOP; ``main`` hands it ``SeedRank``); only what a command does
+differs, written as the seeds write it (Python 3, blocks by
+``numpy.array_split`` rules):
 
 * PUT: every rank keeps the whole array (the seeds' ranks each ``numpy.load``
   it, or get it from ``view['x'] = ...``); placed with Bcast (setup only).
@@ -22,28 +23,29 @@ The seeds' calls are blocking; so are these (except PUT's, which is setup).
 import numpy as np
 from mpi4py import MPI
 
-from . import _mpi_worker
-from ._mpi_worker import DTYPES, FREE, HEADER_LEN, MATVEC, MPI_TYPES, PUT, STOP
-from ._validate import row_blocks
-from .seed_versions import nb_sum_kernel
+from ..mpi import rank as mpi_rank_program
+from ..mpi.rank import DTYPES, FREE, HEADER_LEN, MATVEC, MPI_TYPES, PUT, STOP, VECTOR_SUM
+from ..validate import row_blocks
+from .nb_sum import nb_sum_kernel
 
-#: seed 000's psum is the SUM of the ``mpi`` protocol's numbering; 004's is new
-SUM_SCATTER = _mpi_worker.SUM
+__all__ = ["DTYPES", "FREE", "HEADER_LEN", "MATVEC", "PUT", "STOP", "VECTOR_SUM",
+           "SUM_SCATTER", "SUM_ALLREDUCE", "SeedRank", "RANK_CLASS", "main"]
+
+#: seed 000's psum is the VECTOR_SUM of the ``mpi`` protocol's numbering; 004's is new
+SUM_SCATTER = VECTOR_SUM
 SUM_ALLREDUCE = 6
 
 
-class SeedRank:
+class SeedRank(mpi_rank_program.Rank):
     """One rank's copies of the resident arrays and the seeds' code per command.
 
-    Same interface as ``kernels._mpi_worker.Rank``: ``execute(header, data)``
-    returns y (MATVEC) or the sum (SUM_*) on rank 0, None elsewhere.
+    A ``kernels.mpi.rank.Rank`` (same communicator fields, same ``execute``
+    interface) whose commands are the seeds': ``execute(header, data)`` returns
+    y (MATVEC) or the sum (SUM_*) on rank 0, None elsewhere.
     """
 
     def __init__(self, comm, wait):
-        self.comm = comm
-        self.rank = comm.Get_rank()
-        self.size = comm.Get_size()
-        self.wait = wait
+        super().__init__(comm, wait)
         self.arrays = {}
         self.nb_sum = nb_sum_kernel()
 
@@ -104,15 +106,13 @@ class SeedRank:
         return float(rcvBuf) if self.rank == 0 else None
 
 
-def main():
-    """Entry point of a spawned rank: ``kernels._mpi_worker.main`` serving SeedRank.
+#: the per-command code of this program (rank 0 runs it too; see MPIBackend)
+RANK_CLASS = SeedRank
 
-    This process runs nothing else, so pointing ``_mpi_worker``'s ``Rank`` at
-    ``SeedRank`` here reuses its start-up (Merge, pid report, BLAS at one
-    thread), header loop and error exit unchanged.
-    """
-    _mpi_worker.Rank = SeedRank
-    _mpi_worker.main()
+
+def main():
+    """Entry point of a spawned rank: ``kernels.mpi.rank.main`` serving SeedRank."""
+    mpi_rank_program.main(SeedRank)
 
 
 if __name__ == "__main__":

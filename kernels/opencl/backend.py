@@ -10,181 +10,32 @@ arrays that host and kernel share, so x in is a host copy into the array, y out 
 copy out of it once the kernel's event completes, and a call enqueues one command,
 the kernel.  Otherwise they are device buffers moved by enqueue_copy (write x,
 kernel, blocking read of y: three commands).  Each PoCL command costs about
-25-50 us, so the SVM path halves the overhead floor: matvec at N=64 measured
-42.7 us vs 92.3 us median, alternated in one process (a throwaway script).
+25-50 us, so the SVM path halves the overhead floor.
 ``describe()["transfer"]`` says which path runs.
 
-Device: ``PYOPENCL_CTX`` if set (pyopencl's convention), else the first device of
-the first platform.  ``workers`` is applied on PoCL's CPU device by setting
-``POCL_MAX_PTHREAD_COUNT`` before the platform is first initialised in this
-process; PoCL reads it once, so a later backend asking for another count cannot
-change it (``describe()["threads"]`` says so, and a RuntimeWarning is issued).
-On other devices workers is not applied (also said in ``describe()``).
+Device and PoCL thread count: see ``kernels.opencl.device``.
 
-Kernels were chosen by measurement on PoCL 3.0 "pthread-AMD EPYC" (2 units), see
-the comments at each kernel.  They are CPU-shaped (each work-item streams
-contiguous memory); on a GPU the row-per-work-item matvec is uncoalesced.
+The device program is ``kernels.cl`` beside this module; its kernels were chosen
+by measurement on PoCL 3.0's CPU device (2 units), see the comments at each
+kernel.  They are CPU-shaped (each work-item streams contiguous memory); on a
+GPU the rows-per-work-item matvec is uncoalesced.
 """
-import os
-import warnings
+import importlib.resources
 
 import numpy as np
 
-from . import verify
-from ._threads import BlasThreads
-from .base import Backend, BackendUnavailable
+from .. import verify
+from ..blas import BlasThreads
+from ..base import Backend, BackendUnavailable
+from .device import has_fine_grain_svm, import_pyopencl, pick_device, thread_note
 
-_SOURCE = r"""
-// REAL (double or float) comes from -DREAL; USE_FP64 when the device has cl_khr_fp64.
-#ifdef USE_FP64
-#pragma OPENCL EXTENSION cl_khr_fp64 : enable
-typedef double acc_t;   // sums accumulate in double whatever REAL is (base contract)
-#else
-typedef float acc_t;    // device without fp64 (float32 only): accumulate in float
-#endif
-typedef REAL real_t;
+#: the device program: matvec and vector_sum (package data next to this module)
+_SOURCE = importlib.resources.files(__package__).joinpath("kernels.cl").read_text()
 
-// y = A @ x, A (n, n) row-major.  Each work-item computes 4 consecutive rows
-// (ROWS), so every x[j] it loads serves 4 rows, with 2 accumulators per row
-// (8 in all: breaks the add-latency chain so LLVM can vectorise).  Measured on
-// PoCL CPU, n=8192 float64, 2 threads, alternated in one process
-// (a throwaway script): 18.9 ms vs 24.9 ms for one row per work-item
-// with 8 accumulators (the previous kernel), 21.3 ms for 8 rows, 19.1 ms for 2;
-// cython-openmp's matvec 20.8 ms in the same loop.  Earlier measurements (n=4096):
-// one row per item with 4 accumulators 6.4 ms, 1 accumulator 22 ms, one
-// work-group per row with a local reduction 29-40 ms, rows split over
-// work-groups with columns shared by the work-items 23-44 ms.
-// Accumulates in REAL, like BLAS gemv.  No explicit vloadN: vload4 measured
-// slower, and vload8(double) returns wrong values on PoCL 3.0-rc2 built without
-// AVX-512 (the compiler only warns "changes the ABI").
-#define ROWS 4      // the body is written out for 4 rows; _MATVEC_ROWS must match
-__kernel void matvec(__global const real_t *A, __global const real_t *x,
-                     __global real_t *y, const int n)
-{
-    const int r0 = get_global_id(0) * ROWS;
-    if (r0 >= n) return;                        // global size is rounded up
-    if (r0 + ROWS > n) {                        // the last n % ROWS rows
-        for (int r = r0; r < n; r++) {
-            __global const real_t *a = A + (size_t)r * n;
-            real_t s = 0, t = 0;
-            int j = 0;
-            for (; j + 2 <= n; j += 2) { s += a[j] * x[j]; t += a[j + 1] * x[j + 1]; }
-            if (j < n) s += a[j] * x[j];
-            y[r] = s + t;
-        }
-        return;
-    }
-    __global const real_t *a0 = A + (size_t)r0 * n, *a1 = a0 + n, *a2 = a1 + n, *a3 = a2 + n;
-    real_t s0 = 0, s1 = 0, s2 = 0, s3 = 0, t0 = 0, t1 = 0, t2 = 0, t3 = 0;
-    int j = 0;
-    for (; j + 2 <= n; j += 2) {
-        const real_t xa = x[j], xb = x[j + 1];
-        s0 += a0[j] * xa; s1 += a1[j] * xa; s2 += a2[j] * xa; s3 += a3[j] * xa;
-        t0 += a0[j + 1] * xb; t1 += a1[j + 1] * xb; t2 += a2[j + 1] * xb; t3 += a3[j + 1] * xb;
-    }
-    if (j < n) {
-        const real_t xa = x[j];
-        s0 += a0[j] * xa; s1 += a1[j] * xa; s2 += a2[j] * xa; s3 += a3[j] * xa;
-    }
-    y[r0] = s0 + t0; y[r0 + 1] = s1 + t1; y[r0 + 2] = s2 + t2; y[r0 + 3] = s3 + t3;
-}
-
-// part[g] = sum of the chunk of work-group g.  Each work-item sums a contiguous
-// chunk (measured 10-50x faster on PoCL CPU than the GPU-style interleaved
-// i += global_size loop), then a tree reduction in local memory (L a power of 2).
-__kernel void vsum(__global const real_t *a, __global acc_t *part, const long n,
-                   __local acc_t *scratch)
-{
-    const int lid = get_local_id(0), L = get_local_size(0);
-    const long T = get_global_size(0), g = get_global_id(0);
-    const long stop = n * (g + 1) / T;
-    long i = n * g / T;
-    acc_t s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-    for (; i + 4 <= stop; i += 4) {
-        s0 += a[i]; s1 += a[i + 1]; s2 += a[i + 2]; s3 += a[i + 3];
-    }
-    for (; i < stop; i++) s0 += a[i];
-    scratch[lid] = (s0 + s1) + (s2 + s3);
-    barrier(CLK_LOCAL_MEM_FENCE);
-    for (int s = L / 2; s > 0; s >>= 1) {
-        if (lid < s) scratch[lid] += scratch[lid + s];
-        barrier(CLK_LOCAL_MEM_FENCE);
-    }
-    if (lid == 0) part[get_group_id(0)] = scratch[0];
-}
-"""
-
-_MATVEC_ROWS = 4        # rows per matvec work-item: must equal the kernel's ROWS
+MATVEC_ROWS = 4        # rows per matvec work-item: must equal the kernel's ROWS
 _LOCAL_SIZE = 64        # work-group size of both kernels (16..256 measured alike on PoCL)
 _GROUPS_PER_UNIT = 8    # sum work-groups per compute unit: load balance, few partials
 _MIN_PER_ITEM = 256     # sum: fewer work-groups for small n (each item >= 256 elements)
-
-#: Thread count this module asked PoCL for when it first initialised the
-#: platform in this process (None: not yet initialised by this module).
-_POCL_THREADS_REQUESTED = None
-_PLATFORM_INITIALISED = False
-#: PoCL 3.0 (this project's pocl-binary-distribution) reads POCL_MAX_PTHREAD_COUNT
-#: (checked: 1 -> 1 compute unit, 1 worker thread, matvec 2x slower than with 2);
-#: newer PoCL (CPU device renamed "cpu") reads POCL_CPU_MAX_CU_NUM (not checked here).
-_POCL_THREAD_VARS = ("POCL_MAX_PTHREAD_COUNT", "POCL_CPU_MAX_CU_NUM")
-
-
-def _import_cl():
-    try:
-        import pyopencl as cl
-    except ImportError as exc:
-        raise BackendUnavailable(f"pyopencl cannot be imported: {exc}") from exc
-    return cl
-
-
-def _fine_grain_svm(cl, device):
-    """True if ``device`` offers fine-grain buffer SVM (OpenCL >= 2.0, optional)."""
-    try:
-        caps = device.svm_capabilities
-    except (cl.Error, AttributeError):      # OpenCL 1.x device or pyopencl without SVM
-        return False
-    return bool(caps & cl.device_svm_capabilities.FINE_GRAIN_BUFFER)
-
-
-def _pick_device(cl, workers):
-    """Return the device (PYOPENCL_CTX or first platform's first device).
-
-    The first call in this process sets the PoCL thread count to ``workers``
-    around the platform's initialisation (PoCL reads it then, once) and restores
-    the environment afterwards so child processes are not affected.
-    """
-    global _PLATFORM_INITIALISED, _POCL_THREADS_REQUESTED
-    saved = {key: os.environ.get(key) for key in _POCL_THREAD_VARS}
-    if not _PLATFORM_INITIALISED:
-        os.environ.update(dict.fromkeys(_POCL_THREAD_VARS, str(workers)))
-    try:
-        if os.environ.get("PYOPENCL_CTX"):
-            device = cl.create_some_context(interactive=False).devices[0]
-        else:
-            platforms = cl.get_platforms()
-            if not platforms:
-                raise BackendUnavailable("no OpenCL platform found")
-            devices = platforms[0].get_devices()
-            if not devices:
-                raise BackendUnavailable(f"OpenCL platform {platforms[0].name!r} has no device")
-            device = devices[0]
-    except BackendUnavailable:
-        raise
-    except (cl.Error, RuntimeError) as exc:
-        # cl.Error: PLATFORM_NOT_FOUND_KHR from get_platforms (no driver/ICD);
-        # RuntimeError: create_some_context's "no CL platforms available"
-        raise BackendUnavailable(f"no usable OpenCL device: {exc}") from exc
-    finally:
-        if not _PLATFORM_INITIALISED:
-            for key, value in saved.items():
-                if value is None:
-                    os.environ.pop(key, None)
-                else:
-                    os.environ[key] = value
-    if not _PLATFORM_INITIALISED:   # only once a device was found: PoCL is now set up
-        _PLATFORM_INITIALISED, _POCL_THREADS_REQUESTED = True, workers
-    return device
-
 
 class OpenCLBackend(Backend):
     """OpenCL backend; see the module docstring for device and thread selection.
@@ -199,7 +50,7 @@ class OpenCLBackend(Backend):
 
     @classmethod
     def memory_parts(cls, kernel, n, dtype, workers, resident=True):
-        from .memory import operand_bytes
+        from ..facts import operand_bytes
         s = np.dtype(dtype).itemsize
         name = "A" if kernel == "matvec" else "a"
         return [(f"OpenCL buffer of {name}", operand_bytes(kernel, n, s), "device"),
@@ -212,7 +63,7 @@ class OpenCLBackend(Backend):
 
     # -- lifecycle -----------------------------------------------------------
     def _open(self):
-        cl = self._cl = _import_cl()
+        cl = self._cl = import_pyopencl()
         self._queue = self._ctx = None
         # x, y and partials: device memory (Buffer or SVMAllocation, released in
         # _close) and, on the SVM path, the host arrays that are that memory
@@ -224,21 +75,21 @@ class OpenCLBackend(Backend):
             self._setup(cl)
             self._warm()
             # numpy work next to the kernels (the caller's checks, verify) must
-            # not spin OpenBLAS threads on the cores PoCL uses (DESIGN.md).
+            # not spin OpenBLAS threads on the cores PoCL uses (kernels.blas).
             self._blas = BlasThreads(1).start()
         except BaseException:
             self._close()       # base.close() is not called when _open fails
             raise
 
     def _setup(self, cl):
-        dev = self._device = _pick_device(cl, self.workers)
+        dev = self._device = pick_device(cl, self.workers)
         fp64 = "cl_khr_fp64" in dev.extensions
         if self.dtype == np.float64 and not fp64:
             raise BackendUnavailable(f"device {dev.name!r} has no cl_khr_fp64")
         self._acc_dtype = np.dtype(np.float64 if fp64 else np.float32)
         self._max_alloc = int(dev.max_mem_alloc_size)
-        self._threads = self._thread_note(cl, dev)
-        self._svm = _fine_grain_svm(cl, dev)
+        self._threads = thread_note(cl, dev, self.workers)
+        self._svm = has_fine_grain_svm(cl, dev)
 
         self._ctx = cl.Context([dev])
         self._queue = cl.CommandQueue(self._ctx)
@@ -251,37 +102,22 @@ class OpenCLBackend(Backend):
                 f"OpenCL program does not build on {dev.name!r}: {exc}") from exc
         # Kernel objects made once: Program.<name> makes a new one on every access.
         self._k_matvec = cl.Kernel(prg, "matvec")
-        self._k_sum = cl.Kernel(prg, "vsum")
+        self._k_vector_sum = cl.Kernel(prg, "vector_sum")
 
         # One local size for every launch: PoCL compiles a work-group function per
         # local size at the first enqueue (~0.1-0.3 s), so a varying size would put
         # a compile into the timed region.  Power of 2 for the tree reduction.
         wg_info = cl.kernel_work_group_info.WORK_GROUP_SIZE
         limit = min(_LOCAL_SIZE, self._k_matvec.get_work_group_info(wg_info, dev),
-                    self._k_sum.get_work_group_info(wg_info, dev))
+                    self._k_vector_sum.get_work_group_info(wg_info, dev))
         self._local = 1 << (int(limit).bit_length() - 1)
         self._max_groups = _GROUPS_PER_UNIT * dev.max_compute_units
         self._partials, self._pmem, arg = self._scratch(self._max_groups, self._acc_dtype)
         if self._partials is None:              # buffer path: read back into a host array
             self._partials = np.empty(self._max_groups, self._acc_dtype)
-        self._k_sum.set_arg(1, arg)
+        self._k_vector_sum.set_arg(1, arg)
         self._sum_bound = None  # (buffer, n) bound to the sum kernel now
-        self._k_sum.set_arg(3, cl.LocalMemory(self._local * self._acc_dtype.itemsize))
-
-    def _thread_note(self, cl, dev):
-        """How workers was applied on ``dev`` (for describe); warns when it was not."""
-        units = dev.max_compute_units
-        pocl = "portable computing" in dev.platform.name.lower()
-        if not (pocl and dev.type & cl.device_type.CPU):
-            return (f"workers not applied: {cl.device_type.to_string(dev.type)} device uses"
-                    f" its {units} compute units")
-        if units == self.workers:   # PoCL reports one compute unit per worker thread
-            return f"{units} PoCL threads ({'='.join(_POCL_THREAD_VARS)}={units})"
-        note = (f"workers={self.workers} not applied: PoCL runs {units} threads, fixed when"
-                f" its platform was first initialised in this process"
-                f" (requested then: {_POCL_THREADS_REQUESTED or 'outside this backend'})")
-        warnings.warn(f"opencl backend: {note}", RuntimeWarning, stacklevel=5)
-        return note
+        self._k_vector_sum.set_arg(3, cl.LocalMemory(self._local * self._acc_dtype.itemsize))
 
     def _warm(self):
         """Run each kernel once (PoCL JIT-compiles at the first enqueue) and check it.
@@ -293,7 +129,7 @@ class OpenCLBackend(Backend):
         r_a, r_v = self._put(A), self._put(a)
         try:
             verify.check_matvec(self._matvec(r_a, A.shape[0], x), A, x, self.name)
-            verify.check_sum(self._sum(r_v, a.shape[0]), a, self.name)
+            verify.check_sum(self._vector_sum(r_v, a.shape[0]), a, self.name)
         except AssertionError as exc:
             raise BackendUnavailable(
                 f"kernels give wrong results on {self._device.name!r}: {exc}") from exc
@@ -312,7 +148,7 @@ class OpenCLBackend(Backend):
                 mem.release()
         # Dropping the last references releases kernels, program, queue, context.
         self._xmem = self._ymem = self._pmem = self._xs = self._ys = self._partials = None
-        self._k_matvec = self._k_sum = self._queue = self._ctx = None
+        self._k_matvec = self._k_vector_sum = self._queue = self._ctx = None
         self._mv_bound = self._sum_bound = None
         self._scratch_n = 0
 
@@ -403,7 +239,7 @@ class OpenCLBackend(Backend):
             k.set_arg(0, A_buf)
             k.set_arg(3, np.int32(n))
             self._mv_bound = A_buf
-        items = -(-n // _MATVEC_ROWS)                   # work-items, ROWS rows each
+        items = -(-n // MATVEC_ROWS)                   # work-items, ROWS rows each
         size = (-(-items // L) * L,)
         if self._svm:
             # Fine-grain SVM: host writes before the enqueue are visible to the
@@ -417,11 +253,11 @@ class OpenCLBackend(Backend):
         cl.enqueue_copy(q, y, self._ymem, is_blocking=True)     # in-order queue: waits for all
         return y
 
-    def _sum(self, a_buf, n):
+    def _vector_sum(self, a_buf, n):
         """sum (Python float) of the n elements: per-group partials, added on the host."""
         if n == 0:
             return 0.0
-        cl, k, L = self._cl, self._k_sum, self._local
+        cl, k, L = self._cl, self._k_vector_sum, self._local
         groups = max(1, min(self._max_groups, n // (L * _MIN_PER_ITEM)))
         bound = self._sum_bound
         # set_arg costs ~8 us: rebind only for another array ("is": a released

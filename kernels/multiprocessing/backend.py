@@ -2,16 +2,17 @@
 
 Layout (workers = P):
 
-* P - 1 worker processes (``kernels._mp_worker``), started once in ``open`` with
-  the "spawn" start method (fork is unsafe once OpenBLAS/numba threads exist);
+* P - 1 worker processes (``kernels.multiprocessing.worker``), started once in
+  ``open`` with the "spawn" start method (fork is unsafe once OpenBLAS/numba
+  threads exist);
   the driver process computes block 0 itself, so never more than P busy
   processes.  P = 1 starts no process at all and runs the same code.
 * Every array lives in ``multiprocessing.shared_memory``: ``put`` copies A (or a)
   once into its own segment (the resident placement); x, y and the per-worker
   partial sums live in shared scratch segments.  Per call only a tiny command
   tuple goes over each worker's Pipe; no array is pickled.
-* Rows are split by ``_validate.row_blocks`` (numpy.array_split rule); a worker
-  whose block is empty is not even messaged.
+* Rows are split by ``kernels.validate.row_blocks`` (numpy.array_split rule); a
+  worker whose block is empty is not even messaged.
 * Worker log records come back over the same Pipe and are handed to the
   driver's loggers (see ``_dispatch_log`` for why not multiprocessing-logging).
 """
@@ -29,11 +30,11 @@ from multiprocessing.connection import wait
 
 import numpy as np
 
-from . import _mp_worker
-from ._block_matvec import DESCRIPTION as BLOCK_MATVEC, block_matvec
-from ._threads import BlasThreads, blas_description
-from ._validate import row_blocks
-from .base import Backend, BackendUnavailable, WorkerError
+from . import worker
+from ..compiled.block_matvec import DESCRIPTION as BLOCK_MATVEC, block_matvec
+from ..blas import BlasThreads, blas_description
+from ..validate import row_blocks
+from ..base import Backend, BackendUnavailable, WorkerError
 
 log = logging.getLogger(__name__)
 
@@ -92,7 +93,8 @@ class MultiprocessingBackend(Backend):
 
     @classmethod
     def memory_parts(cls, kernel, n, dtype, workers, resident=True):
-        from .memory import PROCESS_BYTES, operand_bytes
+        from ..facts import operand_bytes
+        from ..memory import PROCESS_BYTES
         s = np.dtype(dtype).itemsize
         name = "A" if kernel == "matvec" else "a"
         return [(f"shared-memory copy of {name}", operand_bytes(kernel, n, s), "shm"),
@@ -117,10 +119,10 @@ class MultiprocessingBackend(Backend):
         try:
             self._partials = _Segment(self._prefix, "p", (self.workers,), np.dtype(np.float64))
             ctx = multiprocessing.get_context(START_METHOD)
-            level = logging.getLogger(_mp_worker.__name__).getEffectiveLevel()
+            level = logging.getLogger(worker.__name__).getEffectiveLevel()
             for rank in range(1, self.workers):
                 here, there = ctx.Pipe(duplex=True)
-                p = ctx.Process(target=_mp_worker.main, name=f"parbench-mp-{rank}", daemon=True,
+                p = ctx.Process(target=worker.main, name=f"parbench-mp-{rank}", daemon=True,
                                 args=(there, rank, self.workers, self.dtype.str, self._prefix, level))
                 p.start()
                 there.close()  # only the worker holds its end: its death shows as EOF here
@@ -235,7 +237,7 @@ class MultiprocessingBackend(Backend):
                   lambda r0, r1: block_matvec(A[r0:r1], s[0, :n], s[1, r0:r1]), blocks[0])
         return s[1, :n].copy() if n else np.empty(0, self.dtype)  # the caller owns y
 
-    def _sum(self, key, n):
+    def _vector_sum(self, key, n):
         a = self._segs[key].array
         p = self._partials.array
         blocks = row_blocks(n, self.workers)
@@ -244,7 +246,7 @@ class MultiprocessingBackend(Backend):
 
         def own(r0, r1):
             p[0] = a[r0:r1].sum(dtype=np.float64)
-        self._run(busy, ("sum", key, n), own, blocks[0])
+        self._run(busy, ("vector_sum", key, n), own, blocks[0])
         return float(p.sum())  # the driver adds the P partials
 
     def _run(self, busy, cmd, own, block0):

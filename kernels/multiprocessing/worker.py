@@ -11,7 +11,7 @@ driver -> worker
     ``("mv", a_key, n, s_key, cap)``  y[r0:r1] = A[r0:r1] @ x for this rank's block;
                                        A (n, n) in segment a_key, x = S[0, :n] and
                                        y = S[1, :n] in scratch segment s_key (2, cap).
-    ``("sum", a_key, n)``             partials[rank] = float64 sum of a[r0:r1];
+    ``("vector_sum", a_key, n)``      partials[rank] = float64 sum of a[r0:r1];
                                        a (n,) in a_key, partials (workers,) float64 in "p".
     ``("free", key)``                 forget (unmap) a segment; no reply.
     ``("stop",)``                     log, unmap everything, reply ("bye",), exit.
@@ -32,8 +32,8 @@ from multiprocessing import shared_memory
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from ._block_matvec import block_matvec
-from ._validate import row_blocks
+from ..compiled.block_matvec import block_matvec
+from ..validate import row_blocks
 
 log = logging.getLogger(__name__)
 
@@ -95,7 +95,7 @@ def main(conn, rank, workers, dtype, prefix, log_level):
     root.handlers[:] = [_PipeLogHandler(conn)]
     root.setLevel(log_level)
     # One BLAS thread per worker: the pool itself is the parallelism, and idle
-    # OpenBLAS threads spinning next to the other workers cost several x (DESIGN.md).
+    # OpenBLAS threads spinning next to the other workers cost several x (kernels.blas).
     blas = threadpool_limits(limits=1, user_api="blas")  # noqa: F841 (held for life)
     dtype = np.dtype(dtype)
     segs = _Segments(prefix)
@@ -119,7 +119,7 @@ def main(conn, rank, workers, dtype, prefix, log_level):
                 A = segs.get(a_key, (n, n), dtype)
                 s = segs.get(s_key, (2, cap), dtype)
                 block_matvec(A[r0:r1], s[0, :n], s[1, r0:r1])
-            elif op == "sum":
+            elif op == "vector_sum":
                 _, a_key, n = msg
                 r0, r1 = row_blocks(n, workers)[rank]
                 a = segs.get(a_key, (n,), dtype)

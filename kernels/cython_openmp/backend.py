@@ -1,34 +1,23 @@
-"""cython-openmp backend: the Cython extension ``kernels._openmp`` (prange, nogil, OpenMP).
+"""cython-openmp backend: the Cython+OpenMP loops ``kernels.compiled.openmp_loops``.
 
 Threads = workers, passed to each ``prange(num_threads=...)``; static schedule,
 so each thread owns one contiguous row block / vector block.
 
 Small inputs run on one thread (OpenMP's ``if`` clause, as OpenBLAS's gemv does):
 below ``SERIAL_BELOW`` elements read (N for the sum, N*N for the matvec) the
-kernel is called with one thread, because waking the team costs more than the
-second thread saves.  Measured here (2 cores, medians in one process, 1 vs 2
-threads): matvec N=32 1.6 vs 3.6 us, N=64 1.9 vs 2.1 us, N=128 2.9 vs 2.6 us;
-sum N=4096 1.6 vs 1.7 us, N=16384 2.8 vs 2.3 us.  ``describe()`` records it.
+loop is called with one thread, because waking the team costs more than the
+second thread saves.  Measured on the 2-core development machine (medians in one
+process, 1 vs 2 threads): matvec N=32 1.6 vs 3.6 us, N=64 1.9 vs 2.1 us, N=128
+2.9 vs 2.6 us; sum N=4096 1.6 vs 1.7 us, N=16384 2.8 vs 2.3 us.
+``describe()`` records the threshold.
 """
 import math
 
 import numpy as np
 
-from ._threads import BlasThreads
-from .base import Backend, BackendUnavailable
-
-
-def load_extension():
-    """Return the compiled module ``kernels._openmp``; BackendUnavailable if not built."""
-    try:
-        from . import _openmp
-    except ImportError as exc:
-        raise BackendUnavailable(
-            "the Cython+OpenMP extension kernels._openmp is not built"
-            f" ({exc}); build it with `pip install .` or"
-            " `python setup.py build_ext --inplace`") from exc
-    return _openmp
-
+from ..base import Backend
+from ..blas import BlasThreads
+from ..compiled import load_openmp_loops
 
 #: Inputs with fewer elements than this (N for sum, N*N for matvec) run on one
 #: thread; see the module docstring for the measurement behind it.
@@ -41,7 +30,7 @@ class CythonOpenMPBackend(Backend):
     serial_below = SERIAL_BELOW
 
     def _open(self):
-        self._ext = load_extension()
+        self._loops = load_openmp_loops()
         self._blas = BlasThreads(1).start()
         side = math.isqrt(SERIAL_BELOW - 1) + 1     # smallest N with N*N >= SERIAL_BELOW
         A = np.ones((side, side), self.dtype)       # warm the OpenMP thread team
@@ -51,7 +40,7 @@ class CythonOpenMPBackend(Backend):
         self._blas.stop()
 
     def describe(self):
-        omp = self._ext.openmp_version() if self.is_open else 0
+        omp = self._loops.openmp_version() if self.is_open else 0
         return {**super().describe(), "openmp": f"_OPENMP={omp}", "omp_threads": str(self.workers)}
 
     def _threads(self, elements):
@@ -62,8 +51,8 @@ class CythonOpenMPBackend(Backend):
 
     def _matvec(self, A, n, x):
         y = np.empty(n, self.dtype)
-        self._ext.matvec(A, x, y, self._threads(n * n))
+        self._loops.matvec(A, x, y, self._threads(n * n))
         return y
 
-    def _sum(self, a, n):
-        return self._ext.vector_sum(a, self._threads(n))
+    def _vector_sum(self, a, n):
+        return self._loops.vector_sum(a, self._threads(n))

@@ -1,5 +1,5 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True
-"""Cython+OpenMP kernels: matvec and vector sum over static row/vector blocks.
+"""Cython+OpenMP loops: matvec and vector sum over static row/vector blocks, STREAM loops.
 
 Built by setup.py with -fopenmp.  ``nthreads`` is passed to every prange (never
 omp_set_num_threads, which would change the whole process).  The sum accumulates
@@ -58,13 +58,12 @@ def matvec(const real[:, ::1] A, const real[::1] x, real[::1] y, int nthreads):
     """y[:] = A @ x.  A (n, m), x (m,), y (n,) C-contiguous, same dtype.
 
     Static blocks of 4 rows per prange step: each x[j] loaded serves 4 rows, so
-    the loop streams A with a quarter of the x traffic.  Measured here (2 cores,
-    N=8192 float64, medians in one process): 33.0 GB/s, the read roof of the same
-    run (33.2), vs 26.3 GB/s one row per step; on one thread 28.0 GB/s vs
-    OpenBLAS dgemv 21.3 GB/s.  A block of rows from a larger matrix (m != n) is
-    fine: the multiprocessing and mpi workers call this with nthreads=1.
-    nthreads=1 runs a plain loop with no OpenMP region at all: entering one,
-    even for one thread, added microseconds per call in the MPI ranks.
+    the loop streams A with a quarter of the x traffic (on the 2-core development
+    machine, N=8192 float64: at the read roof with 2 threads, 28 GB/s on one
+    thread where OpenBLAS dgemv streams 21 GB/s).  A block of rows from a larger
+    matrix (m != n) is fine: the multiprocessing and mpi workers call this with
+    nthreads=1.  nthreads=1 runs a plain loop with no OpenMP region at all:
+    entering one, even for one thread, costs microseconds per call.
     """
     cdef Py_ssize_t n = A.shape[0], m = A.shape[1], b, i, quads = A.shape[0] // 4
     if n == 0:

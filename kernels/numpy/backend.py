@@ -4,8 +4,8 @@ numpy with workers=1 is the serial baseline every speedup is measured against.
 """
 import numpy as np
 
-from ._threads import BlasThreads, blas_description
-from .base import Backend
+from ..blas import BlasThreads, blas_description
+from ..base import Backend
 
 
 class NumpyBackend(Backend):
@@ -29,5 +29,5 @@ class NumpyBackend(Backend):
     def _matvec(self, A, n, x):
         return A @ x
 
-    def _sum(self, a, n):
+    def _vector_sum(self, a, n):
         return a.sum()

@@ -1,0 +1,1 @@
+"""cython-openmp backend: the Cython+OpenMP loops of ``kernels.compiled``; see ``backend``."""

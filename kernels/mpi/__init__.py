@@ -1,0 +1,7 @@
+"""mpi backend (mpi4py).
+
+* ``backend``: the Backend class (driver = rank 0).
+* ``spawn``: starting ranks from a plain Python process (MPICH singleton Spawn).
+* ``rank``: the rank program and the per-command collectives every rank runs.
+* ``world``: the launcher-placed mode, ``mpiexec -n P python -m kernels.mpi.world script.py``.
+"""

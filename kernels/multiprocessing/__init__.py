@@ -1,0 +1,1 @@
+"""multiprocessing backend: ``backend`` (driver side) and ``worker`` (the spawned program)."""

@@ -1,0 +1,1 @@
+"""numba backend: ``@njit(parallel=True)`` with ``prange``; see ``backend``."""

@@ -1,0 +1,1 @@
+"""numpy backend: BLAS dgemv/sgemv and numpy.sum; see ``backend``."""

@@ -1,0 +1,1 @@
+"""opencl backend (pyopencl): ``backend`` and its device program ``kernels.cl``."""
