@@ -2,7 +2,8 @@
 
 * ``results``: find asv's result files, select runs, read one into a ``Run``;
 * ``series``: the series of each kernel, computed once, and what is derived from
-  them (speedups, crossover, bandwidth, summary rows, seed comparisons).
+  them (speedups, crossover, bandwidth, summary rows, seed comparisons);
+* ``tables``: the text (tables, headings, notes, caption).
 
 It reads only asv's JSON and imports nothing of ``kernels`` but ``kernels.facts``.
 asv imports every module under ``benchmarks/`` during discovery, where matplotlib
