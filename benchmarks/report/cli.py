@@ -22,7 +22,7 @@ def write_report(run, output_dir, formats, out=None):
 
     Prints every path written, then the summary table, to ``out`` (default
     sys.stdout).  Returns the paths; [] (and no summary) when the run has no
-    MatVec / VectorSum timings.
+    MatVec / VectorSum timings.  OSError when the folder or a file cannot be written.
     """
     out = sys.stdout if out is None else out
     mdir = os.path.join(output_dir, run.machine)

@@ -175,7 +175,8 @@ def save_figures(report, mdir, formats, out):
     """Write ``<kernel>-{time,speedup,bandwidth}.<fmt>`` of every plotted kernel of a
     ``series.Report`` into the existing folder ``mdir``, printing each path to ``out``.
 
-    ``formats``: matplotlib format names ("png", "svg", "pdf").  Returns the paths.
+    ``formats``: matplotlib format names ("png", "svg", "pdf").  Returns the paths;
+    OSError when a file cannot be written.
     """
     cap = caption(report.run)
     written = []
