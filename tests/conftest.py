@@ -24,3 +24,11 @@ def backend(request):
     be = open_or_skip(name, dtype=dtype)
     yield be
     be.close()
+
+
+@pytest.fixture
+def asv_results(tmp_path):
+    """A synthetic asv results directory (``tests.report_data.write_results``)."""
+    from .report_data import write_results
+
+    return write_results(tmp_path)

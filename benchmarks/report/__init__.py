@@ -1,0 +1,33 @@
+"""parbench's report: figures and a summary table from asv's results JSON.
+
+Run from the repository root after ``asv run``::
+
+    python -m benchmarks.plot                 # newest run of every machine
+    python -m benchmarks.plot --machine NAME --commit 1a2b3c4d --format png
+
+For each machine and kernel (matvec, sum) it writes, under ``plots/<machine>/``:
+
+* ``<kernel>-time.<fmt>``       seconds per call vs N (log-log); resident timings
+  solid, end-to-end dashed, the serial numpy baseline black;
+* ``<kernel>-speedup.<fmt>``    serial-numpy time / backend time vs N, with lines
+  at 1 (break-even) and at the worker count (ideal scaling);
+* ``<kernel>-bandwidth.<fmt>``  GB/s vs N (``kernels.facts.bytes_moved``: matvec
+  8*(N*N + 2N) bytes, sum 8*N for float64), with the machine's memory roof from
+  the same run when measured;
+* ``summary.md``                the summary table (also printed).
+
+One job per module, each using only those before it:
+
+* ``results``: find asv's result files, select runs, read one into a ``Run``;
+* ``series``: the series of each kernel, computed once, and what is derived from
+  them (speedups, crossover, bandwidth, summary rows, seed comparisons);
+* ``tables``: the text (tables, headings, notes, caption);
+* ``figures``: the matplotlib figures;
+* ``cli``: the command line and the files it writes.
+
+It reads only asv's JSON and imports nothing of ``kernels`` but ``kernels.facts``
+(no backend).  asv imports every module under ``benchmarks/`` during discovery,
+where matplotlib is not installed: no module here imports more at top level than
+the standard library, numpy and ``kernels.facts``; matplotlib is imported inside
+the functions that draw.
+"""
