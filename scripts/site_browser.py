@@ -223,11 +223,12 @@ def take_site_shots(html_dir, out, graph="suite.MatVec.track_time"):
     """
     out = Path(out)
     shots = {}
+    pages = (("index", "index.html", (1280, 1024)), ("graph", f"index.html#{graph}", (1280, 960)))
     with serve(html_dir) as base:
-        for name, page in (("index", "index.html"), ("graph", f"index.html#{graph}")):
+        for name, page, window in pages:
             url = base + page
-            check_page(dump_dom(url), url)
-            shots[name] = screenshot(url, out / f"site-{name}.png")
+            check_page(dump_dom(url, window=window), url)
+            shots[name] = screenshot(url, out / f"site-{name}.png", window=window)
     fraction = drawn_fraction(shots["graph"])
     if fraction < 0.3:
         raise BrowserError(f"{shots['graph']}: no drawn graph ({fraction:.0%} of columns)")
