@@ -100,6 +100,7 @@ def rewrite_html(html, prefix):
         raise OfflineSiteError("no local file for: " + ", ".join(unknown))
 
     def local_tag(tag):
+        """One start tag, its CDN src/href made local and its SRI attributes dropped."""
         text = tag.group(0)
         if not _REMOTE.search(text):
             return text

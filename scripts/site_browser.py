@@ -32,6 +32,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 ERROR_TEXT = "continental origin of swallow"
 WINDOW = (1280, 900)
+PROFILE_PREFIX = "parbench-chromium-"  # each run's temporary folder; marks its processes
 
 
 class BrowserError(Exception):
@@ -152,7 +153,7 @@ def run_chromium(url, args, timeout=90, budget_ms=10000, window=WINDOW):
     chrome = find_chromium()
     if chrome is None:
         raise BrowserError("chromium is not installed (apt-get install -y chromium)")
-    with tempfile.TemporaryDirectory(prefix="parbench-chromium-") as root, \
+    with tempfile.TemporaryDirectory(prefix=PROFILE_PREFIX) as root, \
             closed_port() as port:
         env = dict(os.environ, HOME=f"{root}/home", XDG_CONFIG_HOME=f"{root}/home/.config",
                    XDG_CACHE_HOME=f"{root}/home/.cache")

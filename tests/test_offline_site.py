@@ -10,9 +10,12 @@ skip, with the reason, where Chromium is not installed (``apt-get install chromi
 
 import importlib.util
 import json
+import os
 import shutil
+import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -196,6 +199,22 @@ def test_blank_page_counts_as_not_drawn(tmp_path):
     with site_browser.serve(tmp_path) as base:
         png = site_browser.screenshot(base + "index.html", tmp_path / "blank.png")
     assert site_browser.drawn_fraction(png) < 0.05
+
+
+@needs_chromium
+def test_hung_page_times_out_and_leaves_no_process(monkeypatch):
+    """A page that never answers: BrowserError after the timeout, every process gone."""
+    marker = f"parbench-chromium-test{os.getpid()}-"
+    monkeypatch.setattr(site_browser, "PROFILE_PREFIX", marker)
+    with socket.socket() as silent:  # accepts connections (backlog), never answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        url = f"http://127.0.0.1:{silent.getsockname()[1]}/"
+        start = time.monotonic()
+        with pytest.raises(site_browser.BrowserError, match="ran past 3 s"):
+            site_browser.dump_dom(url, timeout=3, budget_ms=60000)
+    assert time.monotonic() - start < 30
+    assert site_browser._alive_pids(marker) == []
 
 
 def test_server_binds_loopback_and_stops(tmp_path):
