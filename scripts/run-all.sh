@@ -8,4 +8,11 @@ source .venv/bin/activate
 asv machine --yes
 asv run "$@"
 asv publish
+# html/ works with no network: the vendored JS/CSS into html/vendor/, the CDN links pointed there
+python scripts/offline_site.py html
 python -m benchmarks.plot
+# where headless Chromium is installed: the site's index and graph page, checked, as PNGs
+if command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1; then
+    machine=$(python -c 'from asv.machine import Machine; print(Machine.get_unique_machine_name())')
+    python scripts/site_browser.py html --out "plots/$machine"
+fi
