@@ -1,4 +1,8 @@
-"""Builds the ``kernels`` package and its Cython+OpenMP extension ``kernels.compiled.openmp_loops``."""
+"""Builds the ``kernels`` package and its Cython+OpenMP extension (``kernels.compiled``).
+
+The extension is the compiled code several backends share (see ``kernels/compiled``).
+"""
+
 import sys
 
 import numpy
@@ -35,7 +39,6 @@ setup(
     python_requires=">=3.9",
     install_requires=["numpy", "threadpoolctl", "psutil"],
     extras_require={
-        "all": ["numba", "pyopencl", "pocl-binary-distribution", "mpi4py", "mpich",
-                "multiprocessing-logging"],
+        "all": ["numba", "pyopencl", "pocl-binary-distribution", "mpi4py", "mpich"],
     },
 )

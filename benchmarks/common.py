@@ -14,6 +14,7 @@ Environment switches (read at asv discovery and in every benchmark process):
 * ``PARBENCH_WORKERS``: workers per backend (default: all cores of this process).
 * ``PARBENCH_DTYPE``: ``float64`` (default) or ``float32``.
 """
+
 import gc
 import os
 import statistics
@@ -25,8 +26,7 @@ from kernels.memory import InsufficientMemory, check_fits
 from kernels.verify import check_matvec, check_sum, make_matvec_inputs, make_sum_input
 
 SIZES = {
-    "default": {"matvec": [2**k for k in range(6, 14)],
-                "sum": [2**k for k in range(10, 27, 2)]},
+    "default": {"matvec": [2**k for k in range(6, 14)], "sum": [2**k for k in range(10, 27, 2)]},
     "quick": {"matvec": [16, 256], "sum": [16, 4096]},
 }
 
@@ -52,8 +52,9 @@ def selected_backends(all_names):
     wanted = [b.strip() for b in raw.split(",") if b.strip()]
     unknown = [b for b in wanted if b not in all_names]
     if unknown:
-        raise ValueError(f"PARBENCH_BACKENDS names unknown backends {unknown};"
-                         f" known: {', '.join(all_names)}")
+        raise ValueError(
+            f"PARBENCH_BACKENDS names unknown backends {unknown}; known: {', '.join(all_names)}"
+        )
     return [b for b in all_names if b in wanted]
 
 
@@ -76,6 +77,7 @@ def timing_samples(fn, min_batch=2e-3, repeats=9, budget=4.0):
     samples are taken, at least 3, stopping early once ``budget`` seconds are
     spent.  The garbage collector is off during samples, as in timeit.
     """
+
     def sample(number):
         gc_was_enabled = gc.isenabled()
         gc.disable()
@@ -129,8 +131,11 @@ def _skip(backend, kernel, n, exc):
 
     The reason goes to stderr too, so ``asv run --show-stderr`` logs it.
     """
-    print(f"parbench: skipped {kernel} {backend} N={n}: {type(exc).__name__}: {exc}",
-          file=sys.stderr, flush=True)
+    print(
+        f"parbench: skipped {kernel} {backend} N={n}: {type(exc).__name__}: {exc}",
+        file=sys.stderr,
+        flush=True,
+    )
     raise NotImplementedError(f"{type(exc).__name__}: {exc}") from exc
 
 
@@ -187,12 +192,13 @@ class Benchmark:
     timeout = 900
 
     def open_case(self, backend, kernel, n, resident=True, factory=None, n_workers=None):
-        """``prepare_case`` with ``n_workers`` (default: the suite's); returns (call, host array)."""
+        """``prepare_case`` with ``n_workers`` (default: the suite's); returns (call, host)."""
         if not hasattr(self, "opened"):
             self.opened = []
         try:
-            be, call, host = prepare_case(backend, kernel, n, n_workers or workers(),
-                                          resident, factory)
+            be, call, host = prepare_case(
+                backend, kernel, n, n_workers or workers(), resident, factory
+            )
         except BaseException:
             self.teardown()
             raise

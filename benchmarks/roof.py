@@ -6,6 +6,7 @@ caches, in compiled OpenMP code with all workers.  Reported as the best sample
 in GB/s (1e9 bytes/s), as STREAM does: the ceiling, not a typical value.  The
 triad counts 24 bytes per element (two reads, one write), as STREAM does.
 """
+
 import numpy as np
 
 from kernels import BACKENDS, BackendUnavailable
@@ -17,8 +18,8 @@ from kernels.validate import check_workers
 
 from . import common
 
-READ_ELEMENTS = 2**26    # 512 MiB of float64
-TRIAD_ELEMENTS = 2**25   # 3 arrays x 256 MiB
+READ_ELEMENTS = 2**26  # 512 MiB of float64
+TRIAD_ELEMENTS = 2**25  # 3 arrays x 256 MiB
 
 
 def _openmp_loops():
@@ -60,7 +61,8 @@ class MemoryRoof(common.Benchmark):
     def track_triad(self):
         return self._best_gbps(
             lambda: self.ext.stream_triad(self.t, self.b, self.c, 3.0, self.threads),
-            3 * self.t.nbytes)
+            3 * self.t.nbytes,
+        )
 
 
 class RoofFraction(common.Benchmark):
@@ -88,7 +90,7 @@ class RoofFraction(common.Benchmark):
         self.nbytes = bytes_moved(kernel, n, host.itemsize)
         # the read kernel is float64: the same bytes, reinterpreted (whole float64s only)
         flat = host.reshape(-1)
-        self.host = flat[:flat.nbytes // 8 * 8 // flat.itemsize].view(np.float64)
+        self.host = flat[: flat.nbytes // 8 * 8 // flat.itemsize].view(np.float64)
 
     def track_percent(self, kernel, backend):
         def read():

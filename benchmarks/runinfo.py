@@ -7,6 +7,7 @@ runtime, MPI library, OpenCL device, workers, dtype, size set), collected when
 asv discovers the suite in the benchmark environment.  ``python -m
 benchmarks.plot`` prints it in the figure captions.
 """
+
 import json
 import platform
 
@@ -15,8 +16,11 @@ from . import common
 
 def collect_settings():
     """JSON string: {"workers", "dtype", "sizes", "python", <backend>: "k=v, ..."}."""
-    settings = {"dtype": common.dtype(), "sizes": common.size_set(),
-                "python": platform.python_version()}
+    settings = {
+        "dtype": common.dtype(),
+        "sizes": common.size_set(),
+        "python": platform.python_version(),
+    }
     try:
         from kernels.availability import backend_report
         from kernels.validate import check_workers
@@ -24,8 +28,9 @@ def collect_settings():
         settings["workers"] = str(check_workers(common.workers()))
         for name, ok, info in backend_report(common.workers(), common.dtype()):
             if ok:
-                info = ", ".join(f"{k}={v}" for k, v in info.items()
-                                 if k not in ("backend", "workers", "dtype"))
+                info = ", ".join(
+                    f"{k}={v}" for k, v in info.items() if k not in ("backend", "workers", "dtype")
+                )
             settings[name] = info if ok else f"unavailable: {info}"
     except Exception as exc:  # never let discovery fail: asv would lose the whole suite
         settings["error"] = f"{type(exc).__name__}: {exc}"

@@ -16,6 +16,7 @@ asv run, so a ratio never mixes two runs.
 Sizes: every other N of the suite's (the seeds pickle whole arrays per call,
 so large N are slow; the results still share N with the suite's rows).
 """
+
 import statistics
 
 from kernels.facts import KERNELS
@@ -27,7 +28,7 @@ from . import common
 class _SeedKernel(common.Benchmark):
     """Base of the seed benchmarks; subclasses set kernel, params."""
 
-    kernel = None          # "matvec" or "sum"
+    kernel = None  # "matvec" or "sum"
     unit = "seconds"
 
     def setup(self, variant, n):
@@ -73,5 +74,6 @@ class SeedRatio(common.Benchmark):
 
     def track_ratio(self, case):
         rounds = common.alternate([self.seed_call, self.call], self.rounds)
-        return statistics.median(statistics.median(seed) / statistics.median(ours)
-                                 for seed, ours in rounds)
+        return statistics.median(
+            statistics.median(seed) / statistics.median(ours) for seed, ours in rounds
+        )

@@ -20,14 +20,14 @@ is unavailable (``BackendUnavailable`` from ``open``), or the case would not fit
 in memory (``kernels.memory.check_fits``, checked after ``open`` and before the
 data is allocated; lower the limit with ``PARBENCH_MEMORY_LIMIT``).
 """
+
 from kernels import BACKENDS, BackendUnavailable, backend_class
 
 from . import common
 
 
 def _remote_backends():
-    return [name for name in common.selected_backends(BACKENDS)
-            if _is_remote(name)]
+    return [name for name in common.selected_backends(BACKENDS) if _is_remote(name)]
 
 
 def _is_remote(name):
@@ -40,15 +40,16 @@ def _is_remote(name):
 class _Kernel(common.Benchmark):
     """Base of every kernel benchmark; subclasses set kernel, resident, serial."""
 
-    kernel = None          # "matvec" or "sum"
-    resident = True        # False: end-to-end timing
-    serial = False         # True: numpy at one worker (the baseline)
+    kernel = None  # "matvec" or "sum"
+    resident = True  # False: end-to-end timing
+    serial = False  # True: numpy at one worker (the baseline)
     unit = "seconds"
 
     def setup(self, *params):
         backend, n = ("numpy", params[0]) if self.serial else params
-        self.call, _ = self.open_case(backend, self.kernel, n, self.resident,
-                                      n_workers=1 if self.serial else None)
+        self.call, _ = self.open_case(
+            backend, self.kernel, n, self.resident, n_workers=1 if self.serial else None
+        )
 
     def track_time(self, *params):
         return common.median_time(self.call)

@@ -9,8 +9,17 @@ Usage::
 
 See ``kernels.base`` for the contract and ``python -m kernels`` for what runs here.
 """
+
 from .base import Backend, BackendClosed, BackendUnavailable, Resident, WorkerError
 from .registry import BACKENDS, backend_class, get_backend
 
-__all__ = ["Backend", "BackendClosed", "BackendUnavailable", "Resident", "WorkerError",
-           "BACKENDS", "backend_class", "get_backend"]
+__all__ = [
+    "Backend",
+    "BackendClosed",
+    "BackendUnavailable",
+    "Resident",
+    "WorkerError",
+    "BACKENDS",
+    "backend_class",
+    "get_backend",
+]

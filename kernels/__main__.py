@@ -1,4 +1,5 @@
 """``python -m kernels``: which backends run here, why not, and with what settings."""
+
 import argparse
 import sys
 
@@ -10,12 +11,21 @@ def main(argv=None):
     parser = argparse.ArgumentParser(
         prog="python -m kernels",
         description="Open every parbench backend once and print whether it is available"
-                    " here, why not, and its versions, device and thread settings."
-                    " Exit status 1 if any backend is unavailable.")
-    parser.add_argument("--workers", type=int, default=None,
-                        help="workers per backend (default: all cores of this process)")
-    parser.add_argument("--dtype", default="float64", choices=["float64", "float32"],
-                        help="element type to open the backends with (default float64)")
+        " here, why not, and its versions, device and thread settings."
+        " Exit status 1 if any backend is unavailable.",
+    )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="workers per backend (default: all cores of this process)",
+    )
+    parser.add_argument(
+        "--dtype",
+        default="float64",
+        choices=["float64", "float32"],
+        help="element type to open the backends with (default float64)",
+    )
     args = parser.parse_args(argv)
     if args.workers is not None and args.workers < 1:
         parser.error("--workers must be >= 1")

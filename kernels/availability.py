@@ -1,4 +1,5 @@
-"""Which backends run here: ``backend_report()``, used by ``python -m kernels`` and the run settings."""
+"""Which backends run here: ``backend_report()``, for ``python -m kernels`` and run settings."""
+
 from .base import BackendUnavailable
 from .registry import BACKENDS, get_backend
 

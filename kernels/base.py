@@ -22,6 +22,7 @@ backend alike: TypeError / ValueError for bad arguments (see ``kernels.validate`
 ``BackendClosed`` for a call on a closed backend, ``BackendUnavailable`` from
 ``open()`` when the backend cannot run on this machine.
 """
+
 import abc
 import itertools
 
@@ -163,8 +164,9 @@ class Backend(abc.ABC):
         """Place a 1-D (N,) or 2-D (N, N) array of the backend's dtype; return a Resident."""
         self._check_open()
         if isinstance(array, np.ndarray) and array.ndim not in (1, 2):
-            raise ValueError(f"array must be 1-D (N,) or 2-D (N, N), got {array.ndim}-D"
-                             f" shape {array.shape}")
+            raise ValueError(
+                f"array must be 1-D (N,) or 2-D (N, N), got {array.ndim}-D shape {array.shape}"
+            )
         if isinstance(array, np.ndarray) and array.ndim == 2:
             array = v.check_matrix(array, self.dtype)
         else:
@@ -225,8 +227,10 @@ class Backend(abc.ABC):
     # -- checks --------------------------------------------------------------
     def _check_open(self):
         if not self._is_open:
-            raise BackendClosed(f"backend {self.name!r} is not open: use it inside"
-                                " 'with get_backend(...) as be:' or call open() first")
+            raise BackendClosed(
+                f"backend {self.name!r} is not open: use it inside"
+                " 'with get_backend(...) as be:' or call open() first"
+            )
 
     def _check_resident(self, r, ndim):
         if not isinstance(r, Resident):
@@ -249,7 +253,7 @@ class Backend(abc.ABC):
     def _put(self, array):
         """Place a C-contiguous array; return a backend-private handle."""
 
-    def _free(self, handle):
+    def _free(self, handle):  # noqa: B027 (optional hook: most backends free nothing)
         """Release a handle (default: nothing to do)."""
 
     @abc.abstractmethod

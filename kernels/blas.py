@@ -5,6 +5,7 @@ them was measured 6x slower here (numba matvec N=2048: 8.0 ms vs 1.3 ms).  So
 every non-numpy backend pins BLAS to one thread while it is open, and the numpy
 backend sets BLAS threads = workers.
 """
+
 import os
 
 from threadpoolctl import threadpool_info, threadpool_limits
@@ -40,8 +41,9 @@ def blas_description():
         if i.get("user_api") != "blas":
             continue
         kernel = f", kernel {i['architecture']}" if i.get("architecture") else ""
-        parts.append(f"{i.get('internal_api')} {i.get('version')}"
-                     f" ({i.get('num_threads')} threads{kernel})")
+        parts.append(
+            f"{i.get('internal_api')} {i.get('version')} ({i.get('num_threads')} threads{kernel})"
+        )
     forced = os.environ.get("OPENBLAS_CORETYPE")
     if forced:
         parts.append(f"OPENBLAS_CORETYPE={forced}")

@@ -12,13 +12,21 @@ report (``benchmarks.report``), which imports nothing else of ``kernels``.
   least, the figure every GB/s is computed from: matvec ``itemsize*(N*N + 2N)``
   (A and x read, y written), sum ``itemsize*N``.
 """
+
 from .registry import BACKENDS
 
 KERNELS = ("matvec", "sum")
 TITLES = {"matvec": "matvec (y = A @ x)", "sum": "vector sum (s = sum(a))"}
 
-__all__ = ["BACKENDS", "KERNELS", "TITLES", "check_kernel", "operand_elements",
-           "operand_bytes", "bytes_moved"]
+__all__ = [
+    "BACKENDS",
+    "KERNELS",
+    "TITLES",
+    "check_kernel",
+    "operand_elements",
+    "operand_bytes",
+    "bytes_moved",
+]
 
 
 def check_kernel(kernel):

@@ -30,6 +30,7 @@ Use::
     from kernels.memory import check_fits, InsufficientMemory
     check_fits("mpi", "matvec", 8192, "float64", workers=2)  # raises if it won't fit
 """
+
 import os
 import re
 import shutil
@@ -37,7 +38,7 @@ import shutil
 import numpy as np
 
 from . import validate as v
-from .facts import check_kernel, operand_bytes
+from .facts import check_kernel
 
 #: environment variable that lowers the memory considered available
 LIMIT_ENV = "PARBENCH_MEMORY_LIMIT"
@@ -52,10 +53,22 @@ MARGIN_PERCENT = 5
 #: rows of |A| that kernels.verify.matvec_tolerance converts at once (2**22 elements)
 _TOLERANCE_CHUNK = 1 << 22
 
-_UNITS = {"": 1, "b": 1,
-          "k": 10**3, "kb": 10**3, "m": 10**6, "mb": 10**6,
-          "g": 10**9, "gb": 10**9, "t": 10**12, "tb": 10**12,
-          "kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40}
+_UNITS = {
+    "": 1,
+    "b": 1,
+    "k": 10**3,
+    "kb": 10**3,
+    "m": 10**6,
+    "mb": 10**6,
+    "g": 10**9,
+    "gb": 10**9,
+    "t": 10**12,
+    "tb": 10**12,
+    "kib": 2**10,
+    "mib": 2**20,
+    "gib": 2**30,
+    "tib": 2**40,
+}
 
 
 class InsufficientMemory(MemoryError):
@@ -80,8 +93,10 @@ def parse_bytes(text):
     m = re.fullmatch(r"\s*([0-9]*\.?[0-9]+(?:[eE][+-]?[0-9]+)?)\s*([A-Za-z]*)\s*", str(text))
     unit = m.group(2).lower() if m else None
     if m is None or unit not in _UNITS:
-        raise ValueError(f"cannot read {text!r} as a number of bytes: use an integer or a"
-                         " number with a unit (kB, MB, GB, TB, KiB, MiB, GiB, TiB), e.g. 500MB")
+        raise ValueError(
+            f"cannot read {text!r} as a number of bytes: use an integer or a"
+            " number with a unit (kB, MB, GB, TB, KiB, MiB, GiB, TiB), e.g. 500MB"
+        )
     return int(float(m.group(1)) * _UNITS[unit])
 
 
@@ -227,16 +242,25 @@ def check_fits(backend, kernel, n, dtype="float64", workers=None, resident=True,
     if nd.host > avail:
         problems.append(f"needs {fmt_bytes(nd.host)} ({nd.describe()}) but {how}")
     if free is not None and nd.shm > free:
-        problems.append(f"needs {fmt_bytes(nd.shm)} of shared memory but {SHM_DIR} has"
-                        f" {fmt_bytes(free)} free")
+        problems.append(
+            f"needs {fmt_bytes(nd.shm)} of shared memory but {SHM_DIR} has {fmt_bytes(free)} free"
+        )
     limits = backend.memory_limits() if started and hasattr(backend, "memory_limits") else {}
     if "device" in limits and nd.total("device") > limits["device"]:
-        problems.append(f"needs {fmt_bytes(nd.total('device'))} of device memory but the device"
-                        f" has {fmt_bytes(limits['device'])}")
+        problems.append(
+            f"needs {fmt_bytes(nd.total('device'))} of device memory but the device"
+            f" has {fmt_bytes(limits['device'])}"
+        )
     if "buffer" in limits and nd.largest_device_buffer > limits["buffer"]:
-        problems.append(f"needs a device buffer of {fmt_bytes(nd.largest_device_buffer)} but the"
-                        f" device's largest is {fmt_bytes(limits['buffer'])}")
+        problems.append(
+            f"needs a device buffer of {fmt_bytes(nd.largest_device_buffer)} but the"
+            f" device's largest is {fmt_bytes(limits['buffer'])}"
+        )
     if problems:
-        raise InsufficientMemory(f"does not fit in memory: {nd.case} " + "; and ".join(problems),
-                                 need=nd, available=avail, shm_free=free)
+        raise InsufficientMemory(
+            f"does not fit in memory: {nd.case} " + "; and ".join(problems),
+            need=nd,
+            available=avail,
+            shm_free=free,
+        )
     return nd

@@ -5,6 +5,7 @@ Adding a backend: one folder ``kernels/<name>/`` (``__init__.py`` and
 This module holds data only, so the report (through ``kernels.facts``) can read
 the names without importing any backend.
 """
+
 import importlib
 
 #: registry name -> "module:Class" (module relative to the kernels package); the

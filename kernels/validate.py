@@ -3,6 +3,7 @@
 Every public kernel call goes through these, so all backends accept and refuse
 exactly the same inputs with the same messages.
 """
+
 import numbers
 import os
 
@@ -64,24 +65,32 @@ def check_array(name, array, ndim, dtype):
     converted), ValueError if its number of dimensions is wrong.
     """
     if not isinstance(array, np.ndarray):
-        raise TypeError(f"{name} must be a numpy.ndarray of dtype {dtype} and shape"
-                        f" {_SHAPES.get(ndim, ndim)}, got {type(array).__name__}: other types are"
-                        f" refused, not converted; use numpy.asarray({name}, dtype=numpy.{dtype.name})")
+        raise TypeError(
+            f"{name} must be a numpy.ndarray of dtype {dtype} and shape"
+            f" {_SHAPES.get(ndim, ndim)}, got {type(array).__name__}: other types are"
+            f" refused, not converted; use numpy.asarray({name}, dtype=numpy.{dtype.name})"
+        )
     if isinstance(array, np.ma.MaskedArray):
-        raise TypeError(f"{name} is a masked array: refused, because the kernels would ignore"
-                        f" its mask; pass {name}.filled(value) or {name}.compressed()")
+        raise TypeError(
+            f"{name} is a masked array: refused, because the kernels would ignore"
+            f" its mask; pass {name}.filled(value) or {name}.compressed()"
+        )
     if array.dtype not in SUPPORTED_DTYPES:
         raise TypeError(
             f"{name} must have dtype {dtype}, got {array.dtype}: only float64 and"
-            " float32 are supported; other dtypes are refused, not converted")
+            " float32 are supported; other dtypes are refused, not converted"
+        )
     if array.dtype != dtype:
         raise TypeError(
             f"{name} must have dtype {dtype} (the backend's dtype), got {array.dtype}:"
             f" mixed dtypes are refused; convert with {name}.astype(numpy.{dtype.name})"
-            f" or open the backend with dtype={array.dtype.name!r}")
+            f" or open the backend with dtype={array.dtype.name!r}"
+        )
     if array.ndim != ndim:
-        raise ValueError(f"{name} must be {ndim}-D with shape {_SHAPES.get(ndim, ndim)},"
-                         f" got {array.ndim}-D shape {array.shape}")
+        raise ValueError(
+            f"{name} must be {ndim}-D with shape {_SHAPES.get(ndim, ndim)},"
+            f" got {array.ndim}-D shape {array.shape}"
+        )
     return np.ascontiguousarray(array)
 
 

@@ -7,6 +7,7 @@ and ``u`` the unit roundoff of the accumulation.  The reference is computed in
 float64 from the same inputs, so a wrong block, a lost row or a race shows as
 an error many times the bound.
 """
+
 import numpy as np
 
 
@@ -28,7 +29,7 @@ def matvec_tolerance(A, x):
     mag = np.empty(n, np.float64)
     step = max(1, (1 << 22) // max(n, 1))  # row chunks: no full-size |A| temporary
     for r in range(0, n, step):
-        mag[r:r + step] = np.abs(A[r:r + step]).astype(np.float64, copy=False) @ ax
+        mag[r : r + step] = np.abs(A[r : r + step]).astype(np.float64, copy=False) @ ax
     return (_gamma(n + 2, A.dtype) + np.finfo(A.dtype).eps) * mag + np.finfo(A.dtype).tiny
 
 
@@ -37,7 +38,9 @@ def sum_tolerance(a):
     n = a.shape[0]
     mag = float(np.abs(a).sum(dtype=np.float64))
     pairwise = _gamma(int(np.ceil(np.log2(n + 2))) + 2, a.dtype)
-    return (_gamma(n + 2, np.float64) + pairwise + np.finfo(a.dtype).eps) * mag + np.finfo(a.dtype).tiny
+    return (_gamma(n + 2, np.float64) + pairwise + np.finfo(a.dtype).eps) * mag + np.finfo(
+        a.dtype
+    ).tiny
 
 
 def check_matvec(y, A, x, backend="backend"):
@@ -52,8 +55,10 @@ def check_matvec(y, A, x, backend="backend"):
     bad |= ~finite & ~((y == ref) | (np.isnan(y) & np.isnan(ref)))
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
-        raise AssertionError(f"{backend} matvec wrong at row {i} of {len(y)}: got {y[i]!r},"
-                             f" expected {ref[i]!r} (tolerance {tol[i]:.3g})")
+        raise AssertionError(
+            f"{backend} matvec wrong at row {i} of {len(y)}: got {y[i]!r},"
+            f" expected {ref[i]!r} (tolerance {tol[i]:.3g})"
+        )
 
 
 def check_sum(s, a, backend="backend"):
@@ -65,8 +70,9 @@ def check_sum(s, a, backend="backend"):
     else:
         ok = (s == ref) or (np.isnan(s) and np.isnan(ref))
     if not ok:
-        raise AssertionError(f"{backend} sum wrong: got {s!r}, expected {ref!r}"
-                             f" (tolerance {sum_tolerance(a):.3g})")
+        raise AssertionError(
+            f"{backend} sum wrong: got {s!r}, expected {ref!r} (tolerance {sum_tolerance(a):.3g})"
+        )
 
 
 def make_matvec_inputs(n, dtype=np.float64, seed=0):

@@ -34,23 +34,15 @@ VENDOR_SUBDIR = "vendor"
 # Each CDN URL that asv 0.6.6's index.html loads -> the committed file that stands in for it.
 CDN_TO_LOCAL = {
     "https://code.jquery.com/jquery-3.3.1.min.js": "jquery-3.3.1.min.js",
-    "https://cdnjs.cloudflare.com/ajax/libs/flot/0.8.3/jquery.flot.min.js":
-        "jquery.flot-0.8.3.min.js",
-    "https://cdnjs.cloudflare.com/ajax/libs/flot/0.8.3/jquery.flot.time.min.js":
-        "jquery.flot-0.8.3.time.min.js",
-    "https://cdnjs.cloudflare.com/ajax/libs/flot/0.8.3/jquery.flot.selection.min.js":
-        "jquery.flot-0.8.3.selection.min.js",
-    "https://cdnjs.cloudflare.com/ajax/libs/flot/0.8.3/jquery.flot.categories.min.js":
-        "jquery.flot-0.8.3.categories.min.js",
-    "https://cdn.jsdelivr.net/npm/flot-orderbars@1.0.0/js/jquery.flot.orderBars.js":
-        "jquery.flot.orderBars.js",
-    "https://cdnjs.cloudflare.com/ajax/libs/stupidtable/1.0.1/stupidtable.min.js":
-        "stupidtable.js",
+    "https://cdnjs.cloudflare.com/ajax/libs/flot/0.8.3/jquery.flot.min.js": "jquery.flot-0.8.3.min.js",
+    "https://cdnjs.cloudflare.com/ajax/libs/flot/0.8.3/jquery.flot.time.min.js": "jquery.flot-0.8.3.time.min.js",
+    "https://cdnjs.cloudflare.com/ajax/libs/flot/0.8.3/jquery.flot.selection.min.js": "jquery.flot-0.8.3.selection.min.js",
+    "https://cdnjs.cloudflare.com/ajax/libs/flot/0.8.3/jquery.flot.categories.min.js": "jquery.flot-0.8.3.categories.min.js",
+    "https://cdn.jsdelivr.net/npm/flot-orderbars@1.0.0/js/jquery.flot.orderBars.js": "jquery.flot.orderBars.js",
+    "https://cdnjs.cloudflare.com/ajax/libs/stupidtable/1.0.1/stupidtable.min.js": "stupidtable.js",
     "https://cdnjs.cloudflare.com/ajax/libs/blueimp-md5/2.19.0/js/md5.min.js": "md5.js",
-    "https://cdn.jsdelivr.net/npm/bootstrap@3.1.1/dist/js/bootstrap.min.js":
-        "bootstrap-3.1.0.min.js",
-    "https://cdn.jsdelivr.net/npm/bootstrap@3.1.1/dist/css/bootstrap.min.css":
-        "bootstrap-3.1.0.min.css",
+    "https://cdn.jsdelivr.net/npm/bootstrap@3.1.1/dist/js/bootstrap.min.js": "bootstrap-3.1.0.min.js",
+    "https://cdn.jsdelivr.net/npm/bootstrap@3.1.1/dist/css/bootstrap.min.css": "bootstrap-3.1.0.min.css",
 }
 
 # sha256 of each committed file, equal to asv-0.5.1.tar.gz's asv/www/vendor/<name>.
@@ -58,13 +50,10 @@ SHA256 = {
     "bootstrap-3.1.0.min.css": "11c74aed50911d54c04455fe1d9c04f42c5f6cf438a94976f890f25f2a59f699",
     "bootstrap-3.1.0.min.js": "03bf371e3ca4739cfe6bea61f0126b7cbb94e4713e970651f9acd5acb3d9e399",
     "jquery-3.3.1.min.js": "160a426ff2894252cd7cebbdd6d6b7da8fcd319c65b70468f10b6690c45d02ef",
-    "jquery.flot-0.8.3.categories.min.js":
-        "0d9973d01232005545cb16a7831519a51ac0aaa55c4e2441be62c7523167a1d8",
+    "jquery.flot-0.8.3.categories.min.js": "0d9973d01232005545cb16a7831519a51ac0aaa55c4e2441be62c7523167a1d8",
     "jquery.flot-0.8.3.min.js": "d71fe85cd0ed9bdcf9f160ed3176b04ed915e6186cf87f787de24d1cdd39275f",
-    "jquery.flot-0.8.3.selection.min.js":
-        "302036b1cb0572b0a6e0fc33f0de7088d67fee706194e3d6df50f03011a5867d",
-    "jquery.flot-0.8.3.time.min.js":
-        "c1b187d96c279fd733f6e71ac61c7bfb3def32a3a0a54c89aba8ca920c24fc1e",
+    "jquery.flot-0.8.3.selection.min.js": "302036b1cb0572b0a6e0fc33f0de7088d67fee706194e3d6df50f03011a5867d",
+    "jquery.flot-0.8.3.time.min.js": "c1b187d96c279fd733f6e71ac61c7bfb3def32a3a0a54c89aba8ca920c24fc1e",
     "jquery.flot.orderBars.js": "6f70c9d428f714ce32dd2f8fb0a4d179f66e31026912c3d723d9a650a921039c",
     "md5.js": "b4243f06574c94ddaf59ee6002236835be6cbe83a0554865520bfb52338d28a4",
     "stupidtable.js": "712ff397a55600f8399d5bd7228d078a94d92e08202d4e4f1b085b2badebb189",
@@ -106,7 +95,8 @@ def rewrite_html(html, prefix):
             return text
         text = _REMOTE.sub(
             lambda m: f"{m.group(1)}={m.group(2)}{prefix}{CDN_TO_LOCAL[m.group(3)]}{m.group(2)}",
-            text)
+            text,
+        )
         return _DROP.sub("", text)
 
     return _TAG.sub(local_tag, html)
@@ -171,10 +161,15 @@ def main(argv=None):
     """Command line: make ``html_dir`` self-contained; exit status 1 with a message on error."""
     parser = argparse.ArgumentParser(
         description="After `asv publish`: copy the vendored JavaScript/CSS libraries into "
-                    "HTML_DIR/vendor/ and point the published pages' CDN <script>/<link> "
-                    "tags at them, so the site works with no network.")
-    parser.add_argument("html_dir", nargs="?", default=str(REPO / "html"),
-                        help="the site that `asv publish` wrote (default: %(default)s)")
+        "HTML_DIR/vendor/ and point the published pages' CDN <script>/<link> "
+        "tags at them, so the site works with no network."
+    )
+    parser.add_argument(
+        "html_dir",
+        nargs="?",
+        default=str(REPO / "html"),
+        help="the site that `asv publish` wrote (default: %(default)s)",
+    )
     args = parser.parse_args(argv)
     try:
         pages = make_offline(args.html_dir)

@@ -90,9 +90,13 @@ def _offline_flags(proxy_port):
         "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
         f"--proxy-server=http://127.0.0.1:{proxy_port}",
         "--proxy-bypass-list=127.0.0.1",
-        "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--disable-domain-reliability", "--no-pings",
-        "--no-first-run", "--no-default-browser-check",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-domain-reliability",
+        "--no-pings",
+        "--no-first-run",
+        "--no-default-browser-check",
     ]
 
 
@@ -136,10 +140,21 @@ def _kill_all(proc, marker, grace=5.0):
 
 def _command(chrome, root, url, args, budget_ms, window, proxy_port):
     """The Chromium command line for one offline headless run."""
-    return [chrome, "--headless", "--no-sandbox", "--disable-gpu",
-            "--disable-dev-shm-usage", "--hide-scrollbars", "--force-device-scale-factor=1",
-            f"--user-data-dir={root}/profile", f"--window-size={window[0]},{window[1]}",
-            f"--virtual-time-budget={budget_ms}", *_offline_flags(proxy_port), *args, url]
+    return [
+        chrome,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--hide-scrollbars",
+        "--force-device-scale-factor=1",
+        f"--user-data-dir={root}/profile",
+        f"--window-size={window[0]},{window[1]}",
+        f"--virtual-time-budget={budget_ms}",
+        *_offline_flags(proxy_port),
+        *args,
+        url,
+    ]
 
 
 def run_chromium(url, args, timeout=90, budget_ms=10000, window=WINDOW):
@@ -153,13 +168,21 @@ def run_chromium(url, args, timeout=90, budget_ms=10000, window=WINDOW):
     chrome = find_chromium()
     if chrome is None:
         raise BrowserError("chromium is not installed (apt-get install -y chromium)")
-    with tempfile.TemporaryDirectory(prefix=PROFILE_PREFIX) as root, \
-            closed_port() as port:
-        env = dict(os.environ, HOME=f"{root}/home", XDG_CONFIG_HOME=f"{root}/home/.config",
-                   XDG_CACHE_HOME=f"{root}/home/.cache")
-        proc = subprocess.Popen(_command(chrome, root, url, args, budget_ms, window, port),
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                stdin=subprocess.DEVNULL, env=env, start_new_session=True)
+    with tempfile.TemporaryDirectory(prefix=PROFILE_PREFIX) as root, closed_port() as port:
+        env = dict(
+            os.environ,
+            HOME=f"{root}/home",
+            XDG_CONFIG_HOME=f"{root}/home/.config",
+            XDG_CACHE_HOME=f"{root}/home/.cache",
+        )
+        proc = subprocess.Popen(
+            _command(chrome, root, url, args, budget_ms, window, port),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            stdin=subprocess.DEVNULL,
+            env=env,
+            start_new_session=True,
+        )
         try:
             out, err = proc.communicate(timeout=timeout)
         except subprocess.TimeoutExpired:
@@ -203,7 +226,7 @@ def drawn_fraction(png, left=0.25, top=0.1):
     with Image.open(png) as img:
         rgb = np.asarray(img.convert("RGB"), dtype=np.int16)
     height, width, _ = rgb.shape
-    region = rgb[int(top * height):, int(left * width):]
+    region = rgb[int(top * height) :, int(left * width) :]
     coloured = (region.max(axis=2) - region.min(axis=2)) > 60
     return float(coloured.any(axis=0).mean())
 
@@ -240,13 +263,24 @@ def main(argv=None):
     """Command line: take and check the site screenshots; exit status 1 on error."""
     parser = argparse.ArgumentParser(
         description="Serve HTML_DIR on 127.0.0.1, open it in headless Chromium with no "
-                    "network, and save OUT/site-index.png and OUT/site-graph.png.")
-    parser.add_argument("html_dir", nargs="?", default=str(REPO / "html"),
-                        help="published, offline-ready site (default: %(default)s)")
-    parser.add_argument("--out", default=str(REPO / "plots" / "vm"),
-                        help="folder for the PNGs (default: %(default)s)")
-    parser.add_argument("--graph", default="suite.MatVec.track_time",
-                        help="benchmark whose graph page to shoot (default: %(default)s)")
+        "network, and save OUT/site-index.png and OUT/site-graph.png."
+    )
+    parser.add_argument(
+        "html_dir",
+        nargs="?",
+        default=str(REPO / "html"),
+        help="published, offline-ready site (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--out",
+        default=str(REPO / "plots" / "vm"),
+        help="folder for the PNGs (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--graph",
+        default="suite.MatVec.track_time",
+        help="benchmark whose graph page to shoot (default: %(default)s)",
+    )
     args = parser.parse_args(argv)
     try:
         paths = take_site_shots(args.html_dir, args.out, args.graph)

@@ -63,22 +63,41 @@ def build_parser():
         epilog="Run `asv run` first (see README). "
         "Exit status: 0 ok, 1 no results, 2 bad --machine/--commit.",
     )
-    p.add_argument("--results", default="results", metavar="DIR",
-                   help="asv results directory (results_dir in asv.conf.json; "
-                   "default: %(default)s)")
-    p.add_argument("--machine", metavar="NAME",
-                   help="plot only this machine (a folder under the results directory); "
-                   "default: every machine found")
-    p.add_argument("--commit", metavar="HASH",
-                   help="plot the run of the commit starting with this hash prefix instead of "
-                   "each machine's newest run (newest by the run's date)")
-    p.add_argument("--output", default="plots", metavar="DIR",
-                   help="where to write <machine>/<kernel>-{time,speedup,bandwidth}.<fmt> and "
-                   "<machine>/summary.md (default: %(default)s)")
-    p.add_argument("--format", dest="formats", type=parse_formats, nargs="+", default=None,
-                   metavar="FMT",
-                   help=f"figure format(s), space- or comma-separated, from {', '.join(FORMATS)} "
-                   f"(default: {' '.join(DEFAULT_FORMATS)})")
+    p.add_argument(
+        "--results",
+        default="results",
+        metavar="DIR",
+        help="asv results directory (results_dir in asv.conf.json; default: %(default)s)",
+    )
+    p.add_argument(
+        "--machine",
+        metavar="NAME",
+        help="plot only this machine (a folder under the results directory); "
+        "default: every machine found",
+    )
+    p.add_argument(
+        "--commit",
+        metavar="HASH",
+        help="plot the run of the commit starting with this hash prefix instead of "
+        "each machine's newest run (newest by the run's date)",
+    )
+    p.add_argument(
+        "--output",
+        default="plots",
+        metavar="DIR",
+        help="where to write <machine>/<kernel>-{time,speedup,bandwidth}.<fmt> and "
+        "<machine>/summary.md (default: %(default)s)",
+    )
+    p.add_argument(
+        "--format",
+        dest="formats",
+        type=parse_formats,
+        nargs="+",
+        default=None,
+        metavar="FMT",
+        help=f"figure format(s), space- or comma-separated, from {', '.join(FORMATS)} "
+        f"(default: {' '.join(DEFAULT_FORMATS)})",
+    )
     return p
 
 
@@ -104,7 +123,8 @@ def main(argv=None):
     for header in chosen:
         paths = write_report(Run(header, args.results), args.output, formats)
         if not paths:
-            print(f"no MatVec/VectorSum timings in {header['path']}: nothing to plot",
-                  file=sys.stderr)
+            print(
+                f"no MatVec/VectorSum timings in {header['path']}: nothing to plot", file=sys.stderr
+            )
         written += paths
     return 0 if written else 1

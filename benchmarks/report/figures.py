@@ -63,8 +63,13 @@ def _new_figure(caption_text):
 def _style(key, palette):
     label, mode = key
     if mode == "serial":
-        return {"color": "black", "linestyle": "-", "linewidth": 2.2, "marker": "s",
-                "markersize": 4}
+        return {
+            "color": "black",
+            "linestyle": "-",
+            "linewidth": 2.2,
+            "marker": "s",
+            "markersize": 4,
+        }
     return {
         "color": palette[label],
         "linestyle": "-" if mode == "resident" else "--",
@@ -94,8 +99,16 @@ def _finish(ax, ns, has_dashed):
     handles, labels = ax.get_legend_handles_labels()
     if handles:
         title = "solid: resident\ndashed: end-to-end" if has_dashed else None
-        ax.legend(handles, labels, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8,
-                  title=title, title_fontsize=7, frameon=False)
+        ax.legend(
+            handles,
+            labels,
+            loc="upper left",
+            bbox_to_anchor=(1.01, 1.0),
+            fontsize=8,
+            title=title,
+            title_fontsize=7,
+            frameon=False,
+        )
 
 
 def _draw(run, ks, cap, what, values, with_serial=True):
@@ -110,8 +123,10 @@ def _draw(run, ks, cap, what, values, with_serial=True):
         if all(math.isnan(y) for y in ys):
             label += " - no data"
         ax.plot(ks.ns, ys, label=label, **_style(key, palette))
-    ax.set_title(f"{TITLES[ks.kernel]}: {what}\n"
-                 f"{run.machine} @ {run.commit[:8]}, {format_date(run.date)}", fontsize=10)
+    ax.set_title(
+        f"{TITLES[ks.kernel]}: {what}\n{run.machine} @ {run.commit[:8]}, {format_date(run.date)}",
+        fontsize=10,
+    )
     ax.set_xscale("log")
     return fig, ax, keys
 
@@ -135,19 +150,24 @@ def plot_speedup(run, ks, cap=None):
 
     Returns the matplotlib Figure; it says so when the run has no serial baseline.
     """
-    fig, ax, keys = _draw(run, ks, cap, "speedup over serial numpy", ks.speedups,
-                          with_serial=False)
+    fig, ax, keys = _draw(run, ks, cap, "speedup over serial numpy", ks.speedups, with_serial=False)
     top = max([1.0] + [s for key in keys for s in ks.speedups[key].values()])
     ax.axhline(1.0, color="black", linewidth=1.2, label="1 = serial numpy")
     if run.workers:
-        ax.axhline(run.workers, color="0.4", linewidth=1.0, linestyle=":",
-                   label=f"{run.workers} = workers (ideal)")
+        ax.axhline(
+            run.workers,
+            color="0.4",
+            linewidth=1.0,
+            linestyle=":",
+            label=f"{run.workers} = workers (ideal)",
+        )
         top = max(top, run.workers)
     ax.set_ylim(0, top * 1.12)
     ax.set_ylabel("speedup vs serial numpy (workers=1)")
     if BASELINE not in ks.raw:
-        ax.text(0.5, 0.5, "no serial numpy baseline in this run", transform=ax.transAxes,
-                ha="center")
+        ax.text(
+            0.5, 0.5, "no serial numpy baseline in this run", transform=ax.transAxes, ha="center"
+        )
     _finish(ax, ks.ns, _has_dashed(keys))
     return fig
 
@@ -159,8 +179,13 @@ def plot_bandwidth(run, ks, cap=None):
     """
     fig, ax, keys = _draw(run, ks, cap, "memory bandwidth", ks.bandwidths)
     for name, gbs in run.roofs.items():
-        ax.axhline(gbs, color="0.45", linewidth=1.4, linestyle=_ROOF_STYLES.get(name, ":"),
-                   label=f"roof: {name} {gbs:.1f} GB/s")
+        ax.axhline(
+            gbs,
+            color="0.45",
+            linewidth=1.4,
+            linestyle=_ROOF_STYLES.get(name, ":"),
+            label=f"roof: {name} {gbs:.1f} GB/s",
+        )
     ax.set_yscale("log")
     moved = bytes_formula(ks.kernel, run.itemsize)
     ax.set_ylabel(f"bandwidth [GB/s]  ({moved} bytes / time)")

@@ -21,8 +21,11 @@ from datetime import datetime, timezone
 #: kernel -> benchmark class per mode ("serial" is numpy with one worker, the baseline)
 KERNEL_CLASSES = {
     "matvec": {"resident": "MatVec", "end-to-end": "MatVecEndToEnd", "serial": "MatVecSerial"},
-    "sum": {"resident": "VectorSum", "end-to-end": "VectorSumEndToEnd",
-            "serial": "VectorSumSerial"},
+    "sum": {
+        "resident": "VectorSum",
+        "end-to-end": "VectorSumEndToEnd",
+        "serial": "VectorSumSerial",
+    },
 }
 TIME_METHOD = "track_time"
 ROOF_CLASS = "MemoryRoof"
@@ -234,7 +237,8 @@ class Run:
         self.roofs = self._roofs()
         self.roof_fractions = {
             (p.get("kernel"), p.get("backend")): float(v)
-            for p, v in self.entries(FRACTION_CLASS, FRACTION_METHOD) if is_number(v)
+            for p, v in self.entries(FRACTION_CLASS, FRACTION_METHOD)
+            if is_number(v)
         }
 
     def _find(self, cls, method):

@@ -154,8 +154,9 @@ def collect(run, kernel):
     for key in ks.keys:
         times = ks.times[key]
         ks.speedups[key] = speedup_series(times, base, ks.ns)
-        ks.bandwidths[key] = {n: bandwidth_gbs(kernel, n, t, itemsizes[key])
-                              for n, t in times.items()}
+        ks.bandwidths[key] = {
+            n: bandwidth_gbs(kernel, n, t, itemsizes[key]) for n, t in times.items()
+        }
     return ks
 
 
@@ -175,15 +176,19 @@ def _row(run, ks, key, roof):
     """The summary row of one series (see ``summarize``)."""
     label, mode = key
     row = {"kernel": ks.kernel, "backend": label, "mode": mode}
-    row.update(dict.fromkeys(("n_max", "gbs", "roof_pct", "alt_pct", "n_min", "floor_us",
-                              "speedup", "crossover")))
+    row.update(
+        dict.fromkeys(
+            ("n_max", "gbs", "roof_pct", "alt_pct", "n_min", "floor_us", "speedup", "crossover")
+        )
+    )
     measured = sorted(ks.times[key])
     if not measured:
         return row
     n_max, n_min = measured[-1], measured[0]
     sp = ks.speedups[key]
-    row.update(n_max=n_max, n_min=n_min, gbs=ks.bandwidths[key][n_max],
-               floor_us=ks.times[key][n_min] * 1e6)
+    row.update(
+        n_max=n_max, n_min=n_min, gbs=ks.bandwidths[key][n_max], floor_us=ks.times[key][n_min] * 1e6
+    )
     if roof:
         row["roof_pct"] = 100.0 * row["gbs"] / roof
     if mode == "resident":

@@ -23,12 +23,20 @@ TABLE_HEADER = (
     "speedup @ N max",
     "crossover N",
 )
-SEED_HEADER = ("kernel", "seed version", "vs backend", "N", "seed time", "backend time",
-               "backend speedup over seed")
+SEED_HEADER = (
+    "kernel",
+    "seed version",
+    "vs backend",
+    "N",
+    "seed time",
+    "backend time",
+    "backend speedup over seed",
+)
 SEED_RATIO_HEADER = ("kernel", "seed version", "backend speedup over seed (alternated)")
 SEEDS_TITLE = "parbench vs the seeds' plain versions (resident, same N and workers)"
-RATIOS_MD_TITLE = ("Timed in alternation in one process at the largest seed N (SeedRatio; > 1: "
-                   "parbench faster):")
+RATIOS_MD_TITLE = (
+    "Timed in alternation in one process at the largest seed N (SeedRatio; > 1: parbench faster):"
+)
 RATIOS_TEXT_TITLE = "timed in alternation in one process at the largest seed N (SeedRatio)"
 
 
@@ -70,8 +78,10 @@ def table_cells(rows):
 
 def seed_cells(rows):
     """SEED_HEADER cells of ``series.seed_comparison`` rows (seconds shown as ms)."""
-    return [(k, v, b, str(n), f"{ts * 1e3:.3f} ms", f"{tb * 1e3:.3f} ms", f"{r:.2f}x")
-            for k, v, b, n, ts, tb, r in rows]
+    return [
+        (k, v, b, str(n), f"{ts * 1e3:.3f} ms", f"{tb * 1e3:.3f} ms", f"{r:.2f}x")
+        for k, v, b, n, ts, tb, r in rows
+    ]
 
 
 def ratio_cells(ratios):
@@ -133,9 +143,11 @@ def notes(run):
         lines.append(
             "% roof alt. = resident GB/s / read-roof GB/s, the two timed in alternation in one "
             "process at the largest default N (RoofFraction; robust to the bandwidth drifting "
-            "during the run)")
-    unavailable = {k: v for k, v in run.info.items()
-                   if isinstance(v, str) and v.startswith("unavailable")}
+            "during the run)"
+        )
+    unavailable = {
+        k: v for k, v in run.info.items() if isinstance(v, str) and v.startswith("unavailable")
+    }
     for backend, why in sorted(unavailable.items()):
         lines.append(f"{backend}: {why}")
     size = run.itemsize
@@ -218,7 +230,12 @@ def summary(report):
     comparisons where the run has them and the skipped or failed entries.
     """
     run = report.run
-    parts = _Parts(run_heading(run), table_cells(report.rows), notes(run),
-                   seed_cells(report.seeds), ratio_cells(report.seed_ratios),
-                   missing_lines(report.missing))
+    parts = _Parts(
+        run_heading(run),
+        table_cells(report.rows),
+        notes(run),
+        seed_cells(report.seeds),
+        ratio_cells(report.seed_ratios),
+        missing_lines(report.missing),
+    )
     return _markdown(parts), _text(parts)

@@ -9,6 +9,7 @@
 
 ``load_openmp_loops()`` returns the extension or raises BackendUnavailable.
 """
+
 from ..base import BackendUnavailable
 
 
@@ -23,5 +24,6 @@ def load_openmp_loops():
         raise BackendUnavailable(
             "the Cython+OpenMP extension kernels.compiled.openmp_loops is not built"
             f" ({exc}); build it with `pip install .` or"
-            " `python setup.py build_ext --inplace`") from exc
+            " `python setup.py build_ext --inplace`"
+        ) from exc
     return openmp_loops

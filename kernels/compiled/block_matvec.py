@@ -11,6 +11,7 @@ thread streams about 28 GB/s there (N=8192 float64, 4096-row block).  Where the
 extension is not built, ``numpy.matmul`` (BLAS gemv) serves instead: slower,
 equally correct.
 """
+
 import numpy as np
 
 try:
@@ -26,5 +27,8 @@ def block_matvec(A, x, out):
         openmp_loops.matvec(A, x, out, 1)
 
 
-DESCRIPTION = ("numpy.matmul (BLAS gemv) on one thread" if openmp_loops is None
-               else "kernels.compiled.openmp_loops.matvec (4 rows per pass) on one thread")
+DESCRIPTION = (
+    "numpy.matmul (BLAS gemv) on one thread"
+    if openmp_loops is None
+    else "kernels.compiled.openmp_loops.matvec (4 rows per pass) on one thread"
+)

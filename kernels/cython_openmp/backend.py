@@ -11,6 +11,7 @@ process, 1 vs 2 threads): matvec N=32 1.6 vs 3.6 us, N=64 1.9 vs 2.1 us, N=128
 2.9 vs 2.6 us; sum N=4096 1.6 vs 1.7 us, N=16384 2.8 vs 2.3 us.
 ``describe()`` records the threshold.
 """
+
 import math
 
 import numpy as np
@@ -32,8 +33,8 @@ class CythonOpenMPBackend(Backend):
     def _open(self):
         self._loops = load_openmp_loops()
         self._blas = BlasThreads(1).start()
-        side = math.isqrt(SERIAL_BELOW - 1) + 1     # smallest N with N*N >= SERIAL_BELOW
-        A = np.ones((side, side), self.dtype)       # warm the OpenMP thread team
+        side = math.isqrt(SERIAL_BELOW - 1) + 1  # smallest N with N*N >= SERIAL_BELOW
+        A = np.ones((side, side), self.dtype)  # warm the OpenMP thread team
         self._matvec(A, side, A[0])
 
     def _close(self):

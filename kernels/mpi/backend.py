@@ -17,6 +17,7 @@ copy per rank); a resident matvec moves x (Bcast) and y (Gatherv) only.
 Rank log records: each rank logs to its stderr, which MPICH's process manager
 forwards to the driver's stderr (so ``asv run --show-stderr`` shows them).
 """
+
 import atexit
 import importlib
 import os
@@ -50,6 +51,7 @@ def _close_all():
 
 def _is_gone(proc):
     import psutil
+
     try:
         return proc.status() == psutil.STATUS_ZOMBIE
     except psutil.NoSuchProcess:
@@ -59,6 +61,7 @@ def _is_gone(proc):
 def _launched_world():
     """The world communicator when running under ``python -m kernels.mpi.world``, else None."""
     from . import world
+
     return world.WORLD
 
 
@@ -87,13 +90,22 @@ class MPIBackend(Backend):
     def memory_parts(cls, kernel, n, dtype, workers, resident=True):
         from ..facts import operand_bytes
         from ..memory import PROCESS_BYTES
+
         s = np.dtype(dtype).itemsize
         name = "A" if kernel == "matvec" else "a"
-        return [(f"row blocks of {name} on the ranks (one copy in all)",
-                 operand_bytes(kernel, n, s), "host"),
-                ("x and y buffers on the ranks", 2 * workers * s * n if kernel == "matvec" else 0,
-                 "host"),
-                (f"{workers - 1} MPI rank processes", (workers - 1) * PROCESS_BYTES, "process")]
+        return [
+            (
+                f"row blocks of {name} on the ranks (one copy in all)",
+                operand_bytes(kernel, n, s),
+                "host",
+            ),
+            (
+                "x and y buffers on the ranks",
+                2 * workers * s * n if kernel == "matvec" else 0,
+                "host",
+            ),
+            (f"{workers - 1} MPI rank processes", (workers - 1) * PROCESS_BYTES, "process"),
+        ]
 
     # -- lifecycle -----------------------------------------------------------
     def _open(self):
@@ -115,7 +127,8 @@ class MPIBackend(Backend):
             if self.workers != size:
                 raise BackendUnavailable(
                     f"mpi backend under kernels.mpi.world has {size} ranks: open it with"
-                    f" workers={size} (or workers=None), not {self.workers}")
+                    f" workers={size} (or workers=None), not {self.workers}"
+                )
             comm = self._world
         elif self.workers == 1:
             comm = MPI.COMM_SELF.Dup()
@@ -130,6 +143,7 @@ class MPIBackend(Backend):
         self._blas = BlasThreads(1).start()
         if self._inter is not None:
             import psutil
+
             pids = np.zeros(self.workers, np.int64)
             comm.Gather(np.array([os.getpid()], np.int64), pids, root=0)
             self._procs = [psutil.Process(int(p)) for p in pids[1:]]
@@ -173,6 +187,7 @@ class MPIBackend(Backend):
         try:
             import mpi4py
             from mpi4py import MPI
+
             d["mpi"] = MPI.Get_library_version().splitlines()[0].strip()
             d["mpi4py"] = mpi4py.__version__
         except Exception as exc:  # describe must not fail where MPI is missing
@@ -192,8 +207,10 @@ class MPIBackend(Backend):
                     if _is_gone(p):
                         self._broken = True
                         spawn.mark_process_manager_lost()
-                        raise WorkerError(f"mpi backend: rank {rank} (pid {p.pid}) died; this"
-                                          " process cannot spawn MPI ranks any more")
+                        raise WorkerError(
+                            f"mpi backend: rank {rank} (pid {p.pid}) died; this"
+                            " process cannot spawn MPI ranks any more"
+                        )
                 next_check = now + _LIVENESS_PERIOD_S
 
     def _command(self, op, handle=0, n=0, ndim=0, data=None):

@@ -19,6 +19,7 @@ collectives in the same order:
 This module imports mpi4py at its top: ``kernels.mpi.backend`` imports it only
 inside ``open``, so importing the backend never needs MPI.
 """
+
 import logging
 import os
 import sys
@@ -158,8 +159,11 @@ def log_to_stderr(rank):
 
     MPICH's process manager forwards a rank's stderr to the driver's stderr.
     """
-    logging.basicConfig(level=logging.WARNING, stream=sys.stderr,
-                        format=f"parbench mpi rank {rank}: %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.WARNING,
+        stream=sys.stderr,
+        format=f"parbench mpi rank {rank}: %(levelname)s %(name)s: %(message)s",
+    )
 
 
 def main(rank_class=Rank):

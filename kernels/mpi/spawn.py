@@ -24,6 +24,7 @@ Facts about the MPICH wheel this code is written for (MPICH 5.0.2, mpi4py 4.1.2)
   makes MPI_Comm_spawn wait forever, so every program is checked first
   (``python -m program --check`` must exit 0; once per program, root and process).
 """
+
 import os
 import shlex
 import shutil
@@ -87,7 +88,8 @@ def preflight(root, program):
     if done.returncode != 0:
         tail = "\n".join(done.stderr.strip().splitlines()[-5:])
         raise BackendUnavailable(
-            f"mpi backend: the worker program {program} cannot start in {root}:\n{tail}")
+            f"mpi backend: the worker program {program} cannot start in {root}:\n{tail}"
+        )
     _checked.add((root, program))
 
 
@@ -114,12 +116,15 @@ def spawn_ranks(MPI, nprocs, program):
     """
     global _pm_started
     if _pm_lost:
-        raise BackendUnavailable("mpi backend: an MPI rank died earlier in this process and"
-                                 " took MPICH's mpiexec with it; start a new Python process")
+        raise BackendUnavailable(
+            "mpi backend: an MPI rank died earlier in this process and"
+            " took MPICH's mpiexec with it; start a new Python process"
+        )
     bindir = mpiexec_dir()
     if bindir is None:
-        raise BackendUnavailable("mpi backend: no 'mpiexec' beside Python or on PATH"
-                                 " (MPICH singleton Spawn execs it)")
+        raise BackendUnavailable(
+            "mpi backend: no 'mpiexec' beside Python or on PATH (MPICH singleton Spawn execs it)"
+        )
     root = package_root()
     preflight(root, program)
     info = MPI.Info.Create()
@@ -129,8 +134,9 @@ def spawn_ranks(MPI, nprocs, program):
     old_path = os.environ.get("PATH", "")
     os.environ["PATH"] = path + os.pathsep + old_path
     try:
-        inter = MPI.COMM_SELF.Spawn(sys.executable, args=["-m", program],
-                                    maxprocs=nprocs, info=info)
+        inter = MPI.COMM_SELF.Spawn(
+            sys.executable, args=["-m", program], maxprocs=nprocs, info=info
+        )
     except MPI.Exception as exc:
         raise BackendUnavailable(f"mpi backend: Spawn of {nprocs} ranks failed: {exc}") from exc
     finally:

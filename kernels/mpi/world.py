@@ -13,6 +13,7 @@ numpy-buffer collectives, is the same code as in the spawned mode.
 Exit status: the script's (1 with a traceback if it raised).  If the script
 dies without reaching the end, the launcher ends the other ranks.
 """
+
 import argparse
 import runpy
 import sys
@@ -27,7 +28,8 @@ def main(argv=None):
     parser = argparse.ArgumentParser(
         prog="mpiexec -n P python -m kernels.mpi.world",
         description="Run SCRIPT on rank 0 with the mpi backend's worker ranks on ranks 1..P-1"
-                    " of MPI_COMM_WORLD (ranks placed by the MPI launcher, across hosts).")
+        " of MPI_COMM_WORLD (ranks placed by the MPI launcher, across hosts).",
+    )
     parser.add_argument("script", help="Python script to run on rank 0 as __main__")
     parser.add_argument("args", nargs=argparse.REMAINDER, help="arguments for the script")
     ns = parser.parse_args(argv)
@@ -36,6 +38,7 @@ def main(argv=None):
     from threadpoolctl import threadpool_limits
 
     from . import rank as w
+
     # `python -m kernels.mpi.world` runs this file as __main__, a second copy of the
     # module: the backend reads WORLD from the imported kernels.mpi.world.
     from . import world as imported

@@ -14,8 +14,10 @@ Layout (workers = P):
 * Rows are split by ``kernels.validate.row_blocks`` (numpy.array_split rule); a
   worker whose block is empty is not even messaged.
 * Worker log records come back over the same Pipe and are handed to the
-  driver's loggers (see ``_dispatch_log`` for why not multiprocessing-logging).
+  driver's loggers (``_dispatch_log``), so they reach the driver's handlers and,
+  with none configured, its stderr (``asv run --show-stderr``).
 """
+
 import atexit
 import functools
 import itertools
@@ -30,11 +32,12 @@ from multiprocessing.connection import wait
 
 import numpy as np
 
-from . import worker
-from ..compiled.block_matvec import DESCRIPTION as BLOCK_MATVEC, block_matvec
-from ..blas import BlasThreads, blas_description
-from ..validate import row_blocks
 from ..base import Backend, BackendUnavailable, WorkerError
+from ..blas import BlasThreads, blas_description
+from ..compiled.block_matvec import DESCRIPTION as BLOCK_MATVEC
+from ..compiled.block_matvec import block_matvec
+from ..validate import row_blocks
+from . import worker
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +64,9 @@ class _Segment:
         except OSError as exc:
             self.shm.close()
             self.shm.unlink()
-            raise MemoryError(f"cannot place {nbytes} bytes in shared memory (/dev/shm): {exc}") from exc
+            raise MemoryError(
+                f"cannot place {nbytes} bytes in shared memory (/dev/shm): {exc}"
+            ) from exc
         self.array = np.ndarray(shape, dtype, buffer=self.shm.buf)
 
     def release(self):
@@ -95,11 +100,14 @@ class MultiprocessingBackend(Backend):
     def memory_parts(cls, kernel, n, dtype, workers, resident=True):
         from ..facts import operand_bytes
         from ..memory import PROCESS_BYTES
+
         s = np.dtype(dtype).itemsize
         name = "A" if kernel == "matvec" else "a"
-        return [(f"shared-memory copy of {name}", operand_bytes(kernel, n, s), "shm"),
-                ("shared x, y scratch", 2 * s * n if kernel == "matvec" else 0, "shm"),
-                (f"{workers - 1} worker processes", (workers - 1) * PROCESS_BYTES, "process")]
+        return [
+            (f"shared-memory copy of {name}", operand_bytes(kernel, n, s), "shm"),
+            ("shared x, y scratch", 2 * s * n if kernel == "matvec" else 0, "shm"),
+            (f"{workers - 1} worker processes", (workers - 1) * PROCESS_BYTES, "process"),
+        ]
 
     # -- lifecycle -----------------------------------------------------------
     def _open(self):
@@ -122,8 +130,12 @@ class MultiprocessingBackend(Backend):
             level = logging.getLogger(worker.__name__).getEffectiveLevel()
             for rank in range(1, self.workers):
                 here, there = ctx.Pipe(duplex=True)
-                p = ctx.Process(target=worker.main, name=f"parbench-mp-{rank}", daemon=True,
-                                args=(there, rank, self.workers, self.dtype.str, self._prefix, level))
+                p = ctx.Process(
+                    target=worker.main,
+                    name=f"parbench-mp-{rank}",
+                    daemon=True,
+                    args=(there, rank, self.workers, self.dtype.str, self._prefix, level),
+                )
                 p.start()
                 there.close()  # only the worker holds its end: its death shows as EOF here
                 self._procs.append(p)
@@ -134,14 +146,21 @@ class MultiprocessingBackend(Backend):
             if isinstance(exc, (OSError, WorkerError)):
                 hint = ""
                 if isinstance(exc, WorkerError):
-                    hint = (" (the worker's traceback is on stderr; a common cause is a script that"
-                            " opens the backend at import time: with the 'spawn' start method every"
-                            " worker imports the main module again, so open backends under"
-                            " `if __name__ == \"__main__\":`)")
-                raise BackendUnavailable(f"cannot start the multiprocessing pool: {exc}{hint}") from exc
+                    hint = (
+                        " (the worker's traceback is on stderr; a common cause is a script that"
+                        " opens the backend at import time: with the 'spawn' start method every"
+                        " worker imports the main module again, so open backends under"
+                        ' `if __name__ == "__main__":`)'
+                    )
+                raise BackendUnavailable(
+                    f"cannot start the multiprocessing pool: {exc}{hint}"
+                ) from exc
             raise
-        log.debug("multiprocessing backend: %d worker processes started (%s)",
-                  len(self._procs), START_METHOD)
+        log.debug(
+            "multiprocessing backend: %d worker processes started (%s)",
+            len(self._procs),
+            START_METHOD,
+        )
 
     def _close(self):
         for conn in self._conns:
@@ -183,14 +202,14 @@ class MultiprocessingBackend(Backend):
             p.close()
 
     def describe(self):
-        root = logging.getLogger()
-        mpl = any(type(h).__module__ == "multiprocessing_logging" for h in root.handlers)
-        return {**super().describe(), "start_method": START_METHOD,
-                "worker_processes": str(len(self._procs) if self._is_open else self.workers - 1),
-                "worker_logging": "records sent over the command pipe to the driver's loggers",
-                "multiprocessing_logging": "not used by the workers (0.4.0 is fork-only);"
-                                           f" wrapping the driver's root handlers: {'yes' if mpl else 'no'}",
-                "block_matvec": BLOCK_MATVEC, "blas": blas_description()}
+        return {
+            **super().describe(),
+            "start_method": START_METHOD,
+            "worker_processes": str(len(self._procs) if self._is_open else self.workers - 1),
+            "worker_logging": "records sent over the command pipe to the driver's loggers",
+            "block_matvec": BLOCK_MATVEC,
+            "blas": blas_description(),
+        }
 
     # -- data placement ------------------------------------------------------
     def _put(self, array):
@@ -233,8 +252,12 @@ class MultiprocessingBackend(Backend):
         if n:
             s[0, :n] = x
         s_key = self._scratch.key if n else None
-        self._run(busy, ("mv", key, n, s_key, self._cap),
-                  lambda r0, r1: block_matvec(A[r0:r1], s[0, :n], s[1, r0:r1]), blocks[0])
+        self._run(
+            busy,
+            ("mv", key, n, s_key, self._cap),
+            lambda r0, r1: block_matvec(A[r0:r1], s[0, :n], s[1, r0:r1]),
+            blocks[0],
+        )
         return s[1, :n].copy() if n else np.empty(0, self.dtype)  # the caller owns y
 
     def _vector_sum(self, key, n):
@@ -246,6 +269,7 @@ class MultiprocessingBackend(Backend):
 
         def own(r0, r1):
             p[0] = a[r0:r1].sum(dtype=np.float64)
+
         self._run(busy, ("vector_sum", key, n), own, blocks[0])
         return float(p.sum())  # the driver adds the P partials
 
@@ -278,12 +302,15 @@ class MultiprocessingBackend(Backend):
             while pending:
                 left = None if deadline is None else deadline - time.monotonic()
                 if left is not None and left <= 0:
-                    self._fail(f"{what}: no answer from worker(s) {sorted(pending.values())}"
-                               f" within {timeout} s")
+                    self._fail(
+                        f"{what}: no answer from worker(s) {sorted(pending.values())}"
+                        f" within {timeout} s"
+                    )
                 # A death shows as EOF on the pipe; the sentinel covers the case where
                 # the pipe end also leaked into another process and stays open.
-                ready = wait(list(pending) + [s for s, i in sentinels.items()
-                                              if i in pending.values()], left)
+                ready = wait(
+                    list(pending) + [s for s, i in sentinels.items() if i in pending.values()], left
+                )
                 for obj in ready:
                     if obj in sentinels:
                         i = sentinels[obj]
@@ -317,8 +344,10 @@ class MultiprocessingBackend(Backend):
     def _died(self, i, what):
         p = self._procs[i - 1]
         p.join(0.5)
-        self._fail(f"worker {i} (pid {p.pid}) died during {what}"
-                   f" (exit code {p.exitcode}; negative = killed by that signal)")
+        self._fail(
+            f"worker {i} (pid {p.pid}) died during {what}"
+            f" (exit code {p.exitcode}; negative = killed by that signal)"
+        )
 
     def _fail(self, msg):
         self._stop_pool(msg)
@@ -341,16 +370,14 @@ class MultiprocessingBackend(Backend):
     def _dispatch_log(record):
         """Hand a worker's record to the driver's logger of the same name.
 
-        Why not multiprocessing-logging (0.4.0): ``install_mp_handler`` asserts
-        the global start method is "fork" and relies on children inheriting the
-        wrapped handlers; its ``multiprocessing.Queue`` comes from the default
-        (fork) context, which CPython 3.11 refuses to pickle into a spawn child;
-        and a shared Queue has a cross-process lock that a worker killed while
-        logging would leave held.  Upstream (jruere/multiprocessing-logging #44,
-        #49) points to QueueHandler/QueueListener for spawn; we use a
-        QueueHandler in the worker whose "queue" is the worker's own command
-        pipe, and this function as the listener, so no extra thread or lock.
-        The record goes through the driver's handlers, whatever they are
-        (including multiprocessing-logging wrappers if the user installed them).
+        Why not multiprocessing-logging (0.4.0, tried): ``install_mp_handler``
+        asserts the "fork" start method; its handler holds an RLock that cannot be
+        pickled into a spawn child; its fork-context Queue is refused by a spawn
+        child; and a shared Queue has a cross-process lock that a worker killed
+        while logging would leave held.  Its maintainer points to the standard
+        library's QueueHandler/QueueListener for spawn; here the worker's
+        QueueHandler sends into the worker's own command pipe and this function
+        is the listener, so there is no extra thread or lock.  The record goes
+        through the driver's handlers, whatever they are.
         """
         logging.getLogger(record.name).handle(record)

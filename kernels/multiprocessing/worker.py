@@ -24,6 +24,7 @@ Segments are attached by name (``prefix + key``) the first time a key is seen
 and the numpy view is cached, so a steady-state call costs one tiny message
 each way.
 """
+
 import logging
 import logging.handlers
 import os
@@ -127,6 +128,13 @@ def main(conn, rank, workers, dtype, prefix, log_level):
             else:
                 raise ValueError(f"unknown command {op!r}")
         except Exception as exc:  # report, stay alive: the driver decides
+            log.warning(
+                "multiprocessing worker %d (pid %d): command %r failed",
+                rank,
+                os.getpid(),
+                op,
+                exc_info=True,
+            )
             conn.send(("err", f"worker {rank} (pid {os.getpid()}): {type(exc).__name__}: {exc}"))
         else:
             conn.send(("ok",))

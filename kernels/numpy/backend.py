@@ -2,10 +2,9 @@
 
 numpy with workers=1 is the serial baseline every speedup is measured against.
 """
-import numpy as np
 
-from ..blas import BlasThreads, blas_description
 from ..base import Backend
+from ..blas import BlasThreads, blas_description
 
 
 class NumpyBackend(Backend):

@@ -20,22 +20,24 @@ by measurement on PoCL 3.0's CPU device (2 units), see the comments at each
 kernel.  They are CPU-shaped (each work-item streams contiguous memory); on a
 GPU the rows-per-work-item matvec is uncoalesced.
 """
+
 import importlib.resources
 
 import numpy as np
 
 from .. import verify
-from ..blas import BlasThreads
 from ..base import Backend, BackendUnavailable
+from ..blas import BlasThreads
 from .device import has_fine_grain_svm, import_pyopencl, pick_device, thread_note
 
 #: the device program: matvec and vector_sum (package data next to this module)
 _SOURCE = importlib.resources.files(__package__).joinpath("kernels.cl").read_text()
 
-MATVEC_ROWS = 4        # rows per matvec work-item: must equal the kernel's ROWS
-_LOCAL_SIZE = 64        # work-group size of both kernels (16..256 measured alike on PoCL)
-_GROUPS_PER_UNIT = 8    # sum work-groups per compute unit: load balance, few partials
-_MIN_PER_ITEM = 256     # sum: fewer work-groups for small n (each item >= 256 elements)
+MATVEC_ROWS = 4  # rows per matvec work-item: must equal the kernel's ROWS
+_LOCAL_SIZE = 64  # work-group size of both kernels (16..256 measured alike on PoCL)
+_GROUPS_PER_UNIT = 8  # sum work-groups per compute unit: load balance, few partials
+_MIN_PER_ITEM = 256  # sum: fewer work-groups for small n (each item >= 256 elements)
+
 
 class OpenCLBackend(Backend):
     """OpenCL backend; see the module docstring for device and thread selection.
@@ -51,10 +53,13 @@ class OpenCLBackend(Backend):
     @classmethod
     def memory_parts(cls, kernel, n, dtype, workers, resident=True):
         from ..facts import operand_bytes
+
         s = np.dtype(dtype).itemsize
         name = "A" if kernel == "matvec" else "a"
-        return [(f"OpenCL buffer of {name}", operand_bytes(kernel, n, s), "device"),
-                ("OpenCL x, y scratch", 2 * s * n if kernel == "matvec" else 0, "device")]
+        return [
+            (f"OpenCL buffer of {name}", operand_bytes(kernel, n, s), "device"),
+            ("OpenCL x, y scratch", 2 * s * n if kernel == "matvec" else 0, "device"),
+        ]
 
     def memory_limits(self):
         if not self._is_open:
@@ -69,7 +74,7 @@ class OpenCLBackend(Backend):
         # _close) and, on the SVM path, the host arrays that are that memory
         self._scratch_n, self._xmem, self._ymem, self._pmem = 0, None, None, None
         self._xs = self._ys = None
-        self._mv_bound = None   # the matrix buffer bound to the matvec kernel now
+        self._mv_bound = None  # the matrix buffer bound to the matvec kernel now
         self._blas = None
         try:
             self._setup(cl)
@@ -78,7 +83,7 @@ class OpenCLBackend(Backend):
             # not spin OpenBLAS threads on the cores PoCL uses (kernels.blas).
             self._blas = BlasThreads(1).start()
         except BaseException:
-            self._close()       # base.close() is not called when _open fails
+            self._close()  # base.close() is not called when _open fails
             raise
 
     def _setup(self, cl):
@@ -99,7 +104,8 @@ class OpenCLBackend(Backend):
             prg = cl.Program(self._ctx, _SOURCE).build(options=options)
         except cl.Error as exc:
             raise BackendUnavailable(
-                f"OpenCL program does not build on {dev.name!r}: {exc}") from exc
+                f"OpenCL program does not build on {dev.name!r}: {exc}"
+            ) from exc
         # Kernel objects made once: Program.<name> makes a new one on every access.
         self._k_matvec = cl.Kernel(prg, "matvec")
         self._k_vector_sum = cl.Kernel(prg, "vector_sum")
@@ -108,12 +114,15 @@ class OpenCLBackend(Backend):
         # local size at the first enqueue (~0.1-0.3 s), so a varying size would put
         # a compile into the timed region.  Power of 2 for the tree reduction.
         wg_info = cl.kernel_work_group_info.WORK_GROUP_SIZE
-        limit = min(_LOCAL_SIZE, self._k_matvec.get_work_group_info(wg_info, dev),
-                    self._k_vector_sum.get_work_group_info(wg_info, dev))
+        limit = min(
+            _LOCAL_SIZE,
+            self._k_matvec.get_work_group_info(wg_info, dev),
+            self._k_vector_sum.get_work_group_info(wg_info, dev),
+        )
         self._local = 1 << (int(limit).bit_length() - 1)
         self._max_groups = _GROUPS_PER_UNIT * dev.max_compute_units
         self._partials, self._pmem, arg = self._scratch(self._max_groups, self._acc_dtype)
-        if self._partials is None:              # buffer path: read back into a host array
+        if self._partials is None:  # buffer path: read back into a host array
             self._partials = np.empty(self._max_groups, self._acc_dtype)
         self._k_vector_sum.set_arg(1, arg)
         self._sum_bound = None  # (buffer, n) bound to the sum kernel now
@@ -132,7 +141,8 @@ class OpenCLBackend(Backend):
             verify.check_sum(self._vector_sum(r_v, a.shape[0]), a, self.name)
         except AssertionError as exc:
             raise BackendUnavailable(
-                f"kernels give wrong results on {self._device.name!r}: {exc}") from exc
+                f"kernels give wrong results on {self._device.name!r}: {exc}"
+            ) from exc
         finally:
             self._free(r_a)
             self._free(r_v)
@@ -156,13 +166,22 @@ class OpenCLBackend(Backend):
         d = {**super().describe()}
         dev = getattr(self, "_device", None)
         if dev is not None:
-            d.update(device=dev.name.strip(), platform=dev.platform.name.strip(),
-                     platform_version=dev.platform.version.strip(), opencl=dev.version.strip(),
-                     driver=dev.driver_version.strip(), compute_units=str(dev.max_compute_units),
-                     threads=self._threads, local_size=str(self._local),
-                     transfer=("fine-grain SVM (one command per call)" if self._svm
-                               else "buffer copies (write x, kernel, read)"),
-                     sum_accumulator=self._acc_dtype.name)
+            d.update(
+                device=dev.name.strip(),
+                platform=dev.platform.name.strip(),
+                platform_version=dev.platform.version.strip(),
+                opencl=dev.version.strip(),
+                driver=dev.driver_version.strip(),
+                compute_units=str(dev.max_compute_units),
+                threads=self._threads,
+                local_size=str(self._local),
+                transfer=(
+                    "fine-grain SVM (one command per call)"
+                    if self._svm
+                    else "buffer copies (write x, kernel, read)"
+                ),
+                sum_accumulator=self._acc_dtype.name,
+            )
         return d
 
     # -- data placement ------------------------------------------------------
@@ -178,7 +197,8 @@ class OpenCLBackend(Backend):
             raise MemoryError(
                 f"opencl backend: an array of {array.nbytes} bytes {array.shape} exceeds the"
                 f" largest buffer {self._device.name.strip()!r} allows"
-                f" (CL_DEVICE_MAX_MEM_ALLOC_SIZE = {self._max_alloc} bytes)")
+                f" (CL_DEVICE_MAX_MEM_ALLOC_SIZE = {self._max_alloc} bytes)"
+            )
         if array.ndim == 2:
             self._ensure_scratch(array.shape[0])
         if array.size == 0:
@@ -191,8 +211,10 @@ class OpenCLBackend(Backend):
         except cl.MemoryError as exc:  # pyopencl's, not a builtin MemoryError
             if buf is not None:
                 buf.release()
-            raise MemoryError(f"opencl backend: cannot allocate {array.nbytes} bytes on"
-                              f" {self._device.name.strip()!r}: {exc}") from exc
+            raise MemoryError(
+                f"opencl backend: cannot allocate {array.nbytes} bytes on"
+                f" {self._device.name.strip()!r}: {exc}"
+            ) from exc
         return buf
 
     def _scratch(self, n, dtype):
@@ -230,7 +252,7 @@ class OpenCLBackend(Backend):
     def _matvec(self, A_buf, n, x):
         """y (n,) of the dtype: x in, one launch, y out; returns when y is on the host."""
         if n == 0:
-            return np.empty(0, self.dtype)              # no launch of size 0
+            return np.empty(0, self.dtype)  # no launch of size 0
         cl, q, k, L = self._cl, self._queue, self._k_matvec, self._local
         self._ensure_scratch(n)
         if A_buf is not self._mv_bound:
@@ -239,7 +261,7 @@ class OpenCLBackend(Backend):
             k.set_arg(0, A_buf)
             k.set_arg(3, np.int32(n))
             self._mv_bound = A_buf
-        items = -(-n // MATVEC_ROWS)                   # work-items, ROWS rows each
+        items = -(-n // MATVEC_ROWS)  # work-items, ROWS rows each
         size = (-(-items // L) * L,)
         if self._svm:
             # Fine-grain SVM: host writes before the enqueue are visible to the
@@ -248,9 +270,9 @@ class OpenCLBackend(Backend):
             cl.enqueue_nd_range_kernel(q, k, size, (L,)).wait()
             return self._ys[:n].copy()
         y = np.empty(n, self.dtype)
-        cl.enqueue_copy(q, self._xmem, x, is_blocking=False)    # x stays alive: we block below
+        cl.enqueue_copy(q, self._xmem, x, is_blocking=False)  # x stays alive: we block below
         cl.enqueue_nd_range_kernel(q, k, size, (L,))
-        cl.enqueue_copy(q, y, self._ymem, is_blocking=True)     # in-order queue: waits for all
+        cl.enqueue_copy(q, y, self._ymem, is_blocking=True)  # in-order queue: waits for all
         return y
 
     def _vector_sum(self, a_buf, n):
@@ -266,10 +288,10 @@ class OpenCLBackend(Backend):
             k.set_arg(0, a_buf)
             k.set_arg(2, np.int64(n))
             self._sum_bound = (a_buf, n)
-        event = cl.enqueue_nd_range_kernel(self._queue, k, (groups * L,), (L,))
+        cl.enqueue_nd_range_kernel(self._queue, k, (groups * L,), (L,))
         p = self._partials[:groups]
         if self._svm:
-            self._queue.finish()            # the kernel wrote p itself (see _matvec)
+            self._queue.finish()  # the kernel wrote p itself (see _matvec)
         else:
             cl.enqueue_copy(self._queue, p, self._pmem, is_blocking=True)
         # at most 8 * units partials: a host add is cheaper than a second launch

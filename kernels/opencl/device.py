@@ -6,6 +6,7 @@ the first platform.  ``workers`` is applied on PoCL's CPU device by setting
 process; PoCL reads it once, so a later backend asking for another count cannot
 change it (``thread_note`` says so and issues a RuntimeWarning).
 """
+
 import os
 import warnings
 
@@ -34,7 +35,7 @@ def has_fine_grain_svm(cl, device):
     """True if ``device`` offers fine-grain buffer SVM (OpenCL >= 2.0, optional)."""
     try:
         caps = device.svm_capabilities
-    except (cl.Error, AttributeError):      # OpenCL 1.x device or pyopencl without SVM
+    except (cl.Error, AttributeError):  # OpenCL 1.x device or pyopencl without SVM
         return False
     return bool(caps & cl.device_svm_capabilities.FINE_GRAIN_BUFFER)
 
@@ -74,7 +75,7 @@ def pick_device(cl, workers):
                     os.environ.pop(key, None)
                 else:
                     os.environ[key] = value
-    if not _PLATFORM_INITIALISED:   # only once a device was found: PoCL is now set up
+    if not _PLATFORM_INITIALISED:  # only once a device was found: PoCL is now set up
         _PLATFORM_INITIALISED, _POCL_THREADS_REQUESTED = True, workers
     return device
 
@@ -84,12 +85,16 @@ def thread_note(cl, dev, workers):
     units = dev.max_compute_units
     pocl = "portable computing" in dev.platform.name.lower()
     if not (pocl and dev.type & cl.device_type.CPU):
-        return (f"workers not applied: {cl.device_type.to_string(dev.type)} device uses"
-                f" its {units} compute units")
-    if units == workers:   # PoCL reports one compute unit per worker thread
+        return (
+            f"workers not applied: {cl.device_type.to_string(dev.type)} device uses"
+            f" its {units} compute units"
+        )
+    if units == workers:  # PoCL reports one compute unit per worker thread
         return f"{units} PoCL threads ({'='.join(_POCL_THREAD_VARS)}={units})"
-    note = (f"workers={workers} not applied: PoCL runs {units} threads, fixed when"
-            f" its platform was first initialised in this process"
-            f" (requested then: {_POCL_THREADS_REQUESTED or 'outside this backend'})")
+    note = (
+        f"workers={workers} not applied: PoCL runs {units} threads, fixed when"
+        f" its platform was first initialised in this process"
+        f" (requested then: {_POCL_THREADS_REQUESTED or 'outside this backend'})"
+    )
     warnings.warn(f"opencl backend: {note}", RuntimeWarning, stacklevel=5)
     return note

@@ -1,16 +1,17 @@
 """The kernels as the seed documents write them: the "plain versions" parbench must beat.
 
-The seed documents parbench was made from (tutorials and course notes on
-parallel Python: multiprocessing, mpi4py, numba, Cython+OpenMP, pyopencl, IPython
-Parallel) show how people write these kernels today.  Each class here is one of their recipes, kept as they write it
-(communication pattern, pickles, per-call buffers, kernel source) and changed
-only where it cannot run or is wrong: Python 2 (``print``, ``/`` on ints),
-blocks that assume N divisible by the worker count (here ``numpy.array_split``
-rules, ``Allgatherv`` instead of ``Allgather``), float32 fixed in the source
-(here the suite's dtype).  Each class is a ``kernels.base.Backend``, so the
-benchmarks (``benchmarks/seeds.py``) and tests use them exactly like a parbench
-backend, through the backends' public interfaces only: ``open``/``close`` (or ``with``), ``put`` (what the seed has in place
-before its timed call), ``matvec(A, x)`` / ``vector_sum(a)``.
+The seed documents parbench was made from (tutorials and course notes on parallel
+Python: multiprocessing, mpi4py, numba, Cython+OpenMP, pyopencl, IPython Parallel)
+show how people write these kernels today. Each class here is one of their recipes,
+kept as they write it (communication pattern, pickles, per-call buffers, kernel
+source) and changed only where it cannot run or is wrong: Python 2 (``print``, ``/``
+on ints), blocks that assume N divisible by the worker count (here
+``numpy.array_split`` rules, ``Allgatherv`` instead of ``Allgather``), float32 fixed
+in the source (here the suite's dtype). Each class is a ``kernels.base.Backend``, so
+the benchmarks (``benchmarks/seeds.py``) and tests use them exactly like a parbench
+backend, through the backends' public interfaces only: ``open``/``close`` (or
+``with``), ``put`` (what the seed has in place before its timed call), ``matvec(A,
+x)`` / ``vector_sum(a)``.
 
 Variants (``SEED_VERSIONS``; ``compares_to`` is the parbench backend it is the
 plain version of):
@@ -22,16 +23,16 @@ plain version of):
   workers on every call.  Sum: the same ``pool.map`` over pickled chunks.  The
   seed shows ``Pool.map`` only on a toy task; this is its recipe applied to
   the two kernels.  The driver idles in ``map`` while the pool computes.
-* ``seed-mpi`` (seeds 000 and 004): persistent ranks spawned once (by the
-  ``mpi`` backend, running the rank program ``kernels.seeds.mpi_rank``); rank 0 is the driver
-  and computes a block, as in the seeds.  Every rank holds the whole resident
-  array, as every rank of the seeds loads it (``numpy.load`` in 004, ``view['x']
-  = ...`` in 000).  matvec is seed 004's ``mpi-matrix-vector.py``: x reaches the
-  ranks by ``comm.bcast`` (pickled; the seed loads it from a file), local
-  ``numpy.dot(A[rows], x)``, ``Allgather`` of the parts (``Allgatherv`` here).
-  Sum is seed 000's ``psum``: ``np.array_split`` on rank 0, ``comm.scatter`` of
-  the pickled chunks, numba ``nb_sum`` (plain ``@nb.jit(nopython=True)``),
-  ``comm.reduce``.  See ``kernels.seeds.mpi_rank``.
+* ``seed-mpi`` (seeds 000 and 004): persistent ranks spawned once (by the ``mpi``
+  backend, running the rank program ``kernels.seeds.mpi_rank``); rank 0 is the
+  driver and computes a block, as in the seeds. Every rank holds the whole resident
+  array, as every rank of the seeds loads it (``numpy.load`` in 004, ``view['x'] =
+  ...`` in 000). matvec is seed 004's ``mpi-matrix-vector.py``: x reaches the ranks
+  by ``comm.bcast`` (pickled; the seed loads it from a file), local
+  ``numpy.dot(A[rows], x)``, ``Allgather`` of the parts (``Allgatherv`` here). Sum
+  is seed 000's ``psum``: ``np.array_split`` on rank 0, ``comm.scatter`` of the
+  pickled chunks, numba ``nb_sum`` (plain ``@nb.jit(nopython=True)``),
+  ``comm.reduce``. See ``kernels.seeds.mpi_rank``.
 * ``seed-mpi-allreduce`` (seed 004's ``mpi-psum.py``; seed 003 is the same
   idea): sum only; every rank sums its slice of its own copy with ``np.sum``,
   then ``Allreduce`` of one double (buffers, no pickles).
@@ -60,6 +61,7 @@ result is a host value.  Sums are accumulated in float64 whatever the dtype,
 as in ``kernels.base`` (``nb_sum`` does so by itself: its ``sum = 0`` is
 unified with the elements to float64).
 """
+
 from .mpi import SeedMPI, SeedMPIAllreduce
 from .multiprocessing import SeedMultiprocessing
 from .numba import SeedNumba
@@ -68,8 +70,10 @@ from .opencl import SeedOpenCL
 __all__ = ["SEED_VERSIONS", "seed_version", "variants"]
 
 #: variant name -> class, in the order used by benchmarks and reports
-SEED_VERSIONS = {cls.name: cls for cls in (SeedMultiprocessing, SeedMPI, SeedMPIAllreduce,
-                                           SeedOpenCL, SeedNumba)}
+SEED_VERSIONS = {
+    cls.name: cls for cls in (SeedMultiprocessing, SeedMPI, SeedMPIAllreduce, SeedOpenCL, SeedNumba)
+}
+
 
 def variants(kernel):
     """Names of the variants that have ``kernel`` ("matvec" or "sum")."""
@@ -85,5 +89,7 @@ def seed_version(name, workers=None, dtype="float64"):
     try:
         cls = SEED_VERSIONS[name]
     except (KeyError, TypeError):
-        raise ValueError(f"unknown seed variant {name!r}; known: {', '.join(SEED_VERSIONS)}") from None
+        raise ValueError(
+            f"unknown seed variant {name!r}; known: {', '.join(SEED_VERSIONS)}"
+        ) from None
     return cls(workers=workers, dtype=dtype)

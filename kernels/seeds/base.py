@@ -1,4 +1,5 @@
 """Base class of the seed variants (see ``kernels.seeds``)."""
+
 from ..base import Backend
 
 

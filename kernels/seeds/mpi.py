@@ -1,4 +1,5 @@
 """``seed-mpi`` and ``seed-mpi-allreduce`` (seeds 000, 003, 004) on the mpi backend's ranks."""
+
 import numpy as np
 
 from ..base import BackendUnavailable

@@ -20,6 +20,7 @@ differs, written as the seeds write it (Python 3, blocks by
 
 The seeds' calls are blocking; so are these (except PUT's, which is setup).
 """
+
 import numpy as np
 from mpi4py import MPI
 
@@ -28,8 +29,20 @@ from ..mpi.rank import DTYPES, FREE, HEADER_LEN, MATVEC, MPI_TYPES, PUT, STOP, V
 from ..validate import row_blocks
 from .nb_sum import nb_sum_kernel
 
-__all__ = ["DTYPES", "FREE", "HEADER_LEN", "MATVEC", "PUT", "STOP", "VECTOR_SUM",
-           "SUM_SCATTER", "SUM_ALLREDUCE", "SeedRank", "RANK_CLASS", "main"]
+__all__ = [
+    "DTYPES",
+    "FREE",
+    "HEADER_LEN",
+    "MATVEC",
+    "PUT",
+    "STOP",
+    "VECTOR_SUM",
+    "SUM_SCATTER",
+    "SUM_ALLREDUCE",
+    "SeedRank",
+    "RANK_CLASS",
+    "main",
+]
 
 #: seed 000's psum is the VECTOR_SUM of the ``mpi`` protocol's numbering; 004's is new
 SUM_SCATTER = VECTOR_SUM

@@ -1,4 +1,5 @@
-"""``seed-multiprocessing`` (seed 004): ``Pool.map`` over pickled row blocks (see ``kernels.seeds``)."""
+"""``seed-multiprocessing`` (seed 004): ``Pool.map`` over pickled row blocks (``kernels.seeds``)."""
+
 import multiprocessing
 
 import numpy as np
@@ -13,6 +14,7 @@ def _pin_blas():
     """Pool initializer: one BLAS thread per worker process (kept for its lifetime)."""
     global _pool_blas
     from threadpoolctl import threadpool_limits
+
     _pool_blas = threadpool_limits(limits=1, user_api="blas")
 
 

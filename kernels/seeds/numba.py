@@ -1,4 +1,5 @@
 """``seed-numba`` (seed 000): its serial ``nb_sum`` alone (see ``kernels.seeds``)."""
+
 import numpy as np
 
 from ..base import BackendUnavailable

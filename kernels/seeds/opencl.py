@@ -1,4 +1,5 @@
-"""``seed-opencl`` (seed 004's ``opencl-dense-mv.py``): its ``dmv_cl`` kernel (see ``kernels.seeds``)."""
+"""``seed-opencl`` (seed 004's ``opencl-dense-mv.py``): its ``dmv_cl``; see ``kernels.seeds``."""
+
 import importlib.resources
 
 import numpy as np
@@ -41,8 +42,11 @@ class SeedOpenCL(SeedVersion):
         d = super().describe()
         dev = getattr(self, "_device", None)
         if dev is not None:
-            d.update(device=dev.name.strip(), platform=dev.platform.name.strip(),
-                     compute_units=str(dev.max_compute_units))
+            d.update(
+                device=dev.name.strip(),
+                platform=dev.platform.name.strip(),
+                compute_units=str(dev.max_compute_units),
+            )
         return d
 
     def _program(self, n):
