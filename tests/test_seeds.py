@@ -1,4 +1,4 @@
-"""The seeds' plain versions (kernels.seeds) equal numpy and leave no process behind."""
+"""The seeds' plain versions (kernels/seeds) equal numpy and leave no process behind."""
 import time
 
 import numpy as np
