@@ -15,6 +15,7 @@
 Ctrl-C in a script using mpi, and asv timing out or interrupted on it, are in
 test_faults.py; cross-backend correctness in test_kernels.py.
 """
+import os
 import pathlib
 import re
 import signal
@@ -29,12 +30,13 @@ import numpy as np
 import psutil
 import pytest
 
-from kernels import get_backend
+from kernels import BackendUnavailable, get_backend
 
 from .helpers import (
     DEATH_BOUND_S,
     HIDE_MPI,
     OPEN_IN_CHILD,
+    live_children,
     new_tag,
     report_result,
     run_python_code,
@@ -87,6 +89,74 @@ def test_mpi_worker_program_cannot_start(monkeypatch, tmp_path):
     monkeypatch.setattr(mpi_spawn, "sys", types.SimpleNamespace(executable=str(fake)))
     msg = unavailable("mpi", workers=2)
     assert "the worker program kernels.mpi.rank cannot start" in msg and "No module named 'numpy'" in msg
+
+
+def scenario_seed_rank_program_cannot_import():
+    """In its own process: open mpi backends whose rank program cannot start.
+
+    ``SCENARIO_PROGRAM`` (on PYTHONPATH) imports only where ``SCENARIO_DEPENDENCY``
+    is in sys.modules, as it is here in the driver and not in a new interpreter.
+    """
+    from kernels.mpi.backend import MPIBackend
+    from kernels.seeds import SeedMPI
+
+    program, dependency = os.environ["SCENARIO_PROGRAM"], os.environ["SCENARIO_DEPENDENCY"]
+    sys.modules[dependency] = types.ModuleType(dependency)
+
+    class BrokenSeedMPI(SeedMPI):
+        name = "seed-mpi-broken-rank-program"
+        rank_program = program
+
+    found = {}
+    missing = MPIBackend(workers=2, rank_program="kernels.seeds.no_such_module")
+    for case, be in [("seed", BrokenSeedMPI(workers=2)), ("missing", missing)]:
+        t0 = time.monotonic()
+        try:
+            be.open()
+            found[case] = "opened"
+        except BackendUnavailable as exc:
+            found[case] = f"BackendUnavailable: {exc}"
+        found[f"{case}_s"], found[f"{case}_open"] = time.monotonic() - t0, be.is_open
+        be.close()                          # safe after a failed open
+    report_result(**found, children=list(live_children().values()))
+
+
+@pytest.mark.timeout(90)
+def test_seed_rank_program_that_cannot_import_is_unavailable_not_a_hang(tmp_path):
+    """A seed variant whose rank program fails to import: BackendUnavailable, no rank started.
+
+    A rank that dies before MPI_Init makes MPI_Comm_spawn wait forever (in C:
+    pytest-timeout cannot interrupt it), so the pre-flight of kernels.mpi.spawn
+    (``python -m program --check``) must refuse the program first.  Here a
+    ``kernels.seeds.SeedMPI`` subclass runs a rank program (the seeds'
+    ``kernels.seeds.mpi_rank`` plus one import) that imports in the driver but
+    not in a new interpreter, as when the ranks' environment lacks a package.
+    It runs in a scenario process with a timeout, so a regression fails (the
+    scenario times out and is killed) instead of hanging the test run.
+    """
+    pytest.importorskip("mpi4py.MPI")
+    pytest.importorskip("numba")        # SeedMPI checks its nb_sum before the ranks start
+    program, dependency = "parbench_broken_seed_rank", "parbench_dependency_only_the_driver_has"
+    (tmp_path / f"{program}.py").write_text(
+        "from kernels.seeds.mpi_rank import *  # noqa: F403\n"
+        f"import {dependency}  # noqa: E402, F401\n")
+    pythonpath = os.pathsep.join(filter(None, [str(tmp_path), os.environ.get("PYTHONPATH")]))
+    tag = new_tag("mpi-rank-program")
+    rc, res, out, survivors = run_scenario(
+        __name__, "seed_rank_program_cannot_import", tag, timeout=60,
+        extra_env={"PYTHONPATH": pythonpath, "SCENARIO_PROGRAM": program,
+                   "SCENARIO_DEPENDENCY": dependency})
+    assert rc == 0, out[-2000:]
+    assert res["seed"].startswith(f"BackendUnavailable: mpi backend: the worker program {program}"
+                                  f" cannot start in "), res
+    assert f"ModuleNotFoundError: No module named '{dependency}'" in res["seed"], res
+    assert res["seed_s"] < 30 and not res["seed_open"], res
+    # a rank program missing in the driver too is refused before anything starts
+    assert res["missing"].startswith("BackendUnavailable: "), res
+    assert "kernels.seeds.no_such_module" in res["missing"], res
+    assert res["missing_s"] < 30 and not res["missing_open"], res
+    assert res["children"] == [], res        # no rank, and no mpiexec, was started
+    assert not survivors
 
 
 # -------------------------------------------------------- a rank that dies
