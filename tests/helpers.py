@@ -16,8 +16,10 @@
   new Python process and session (anything that kills an MPI rank must: see
   kernels/mpi/spawn.py); the scenario prints its result with ``report_result``.
 * asv: ``asv_project`` (a config, results and HOME in tmp_path), ``asv_run_args``,
-  ``result_rows``, ``plot_results``.
+  ``result_rows``, ``plot_results``; ``benchmarks_module`` (import one module of
+  benchmarks/ as asv does).
 """
+import importlib
 import json
 import os
 import pathlib
@@ -231,16 +233,21 @@ def result_rows(results_dir):
     return {name: row[col] for name, row in data["results"].items()}
 
 
+def benchmarks_module(name):
+    """``benchmarks.<name>``, imported with the repository root on sys.path (as asv has it)."""
+    sys.path.insert(0, str(ROOT))
+    try:
+        return importlib.import_module(f"benchmarks.{name}")
+    finally:
+        sys.path.remove(str(ROOT))
+
+
 def plot_results(results_dir, out_dir):
     """Run ``python -m benchmarks.plot`` on results_dir in-process; (status, printed text)."""
     import contextlib
     import io
 
-    sys.path.insert(0, str(ROOT))
-    try:
-        from benchmarks import plot
-    finally:
-        sys.path.remove(str(ROOT))
+    plot = benchmarks_module("plot")
     buf = io.StringIO()
     with contextlib.redirect_stdout(buf), contextlib.redirect_stderr(buf):
         status = plot.main(["--results", str(results_dir), "--output", str(out_dir),

@@ -33,6 +33,7 @@ from .helpers import (
     ROOT,
     asv_project,
     asv_run_args,
+    benchmarks_module,
     is_backend_worker,
     kill_tagged,
     new_tag,
@@ -114,7 +115,7 @@ def test_need_is_not_below_what_a_benchmark_setup_allocates(kernel, n, dtype, mo
     import tracemalloc
 
     monkeypatch.setenv("PARBENCH_DTYPE", dtype)
-    suite = _suite()
+    suite = benchmarks_module("suite")
     bench = (suite.MatVec if kernel == "matvec" else suite.VectorSum)()
     be = get_backend("numpy", workers=2, dtype=dtype).open()    # opened before, as in setup
     monkeypatch.setattr(suite.common, "get_backend", lambda *a, **k: be)
@@ -128,18 +129,9 @@ def test_need_is_not_below_what_a_benchmark_setup_allocates(kernel, n, dtype, mo
     assert peak <= memory.need("numpy", kernel, n, dtype, 2).host
 
 
-def _suite():
-    sys.path.insert(0, str(ROOT))
-    try:
-        from benchmarks import suite
-    finally:
-        sys.path.remove(str(ROOT))
-    return suite
-
-
 @pytest.mark.timeout(60)
 def test_case_too_large_for_a_lowered_limit_is_a_skip_before_allocating(monkeypatch):
-    suite = _suite()
+    suite = benchmarks_module("suite")
     allocated = []
     monkeypatch.setattr(suite.common, "make_matvec_inputs", lambda *a: allocated.append(a))
     monkeypatch.setattr(suite.common, "make_sum_input", lambda *a: allocated.append(a))
@@ -167,7 +159,7 @@ def test_case_too_large_for_a_lowered_limit_is_a_skip_before_allocating(monkeypa
 def test_case_too_large_for_this_machine_is_a_skip(monkeypatch):
     """No limit set: a matvec of N = 2**21 (35 TB) is skipped, not attempted."""
     monkeypatch.delenv(memory.LIMIT_ENV, raising=False)
-    suite = _suite()
+    suite = benchmarks_module("suite")
     with pytest.raises(NotImplementedError, match=r"does not fit in memory: matvec N=2097152"
                                                   r".*psutil\.virtual_memory\(\)\.available"):
         suite.MatVec().setup("numpy", 2**21)
