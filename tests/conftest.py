@@ -1,19 +1,13 @@
+"""Fixtures shared by the test files; plain helpers are in tests/helpers.py."""
+import os
+import pathlib
+import time
+
 import pytest
 
-from kernels import BACKENDS, BackendUnavailable, get_backend
-from kernels.validate import default_workers
+from kernels import BACKENDS
 
-WORKERS = default_workers()
-_reasons = {}
-
-
-def open_or_skip(name, workers=WORKERS, dtype="float64"):
-    """Open a backend, or skip the test with the reason it cannot run here."""
-    try:
-        be = get_backend(name, workers=workers, dtype=dtype).open()
-    except BackendUnavailable as exc:
-        pytest.skip(f"{name} unavailable here: {exc}")
-    return be
+from .helpers import open_or_skip
 
 
 @pytest.fixture(scope="module", params=[(b, d) for b in BACKENDS for d in ("float64", "float32")],
@@ -32,3 +26,47 @@ def asv_results(tmp_path):
     from .report_data import write_results
 
     return write_results(tmp_path)
+
+
+def _mpich_segments():
+    try:
+        return {f for f in os.listdir("/dev/shm") if f.startswith("mpich_shm_")}
+    except OSError:
+        return set()
+
+
+def _mapped_shm():
+    mapped = set()
+    for maps in pathlib.Path("/proc").glob("[0-9]*/maps"):
+        try:
+            mapped.update(line.split("/dev/shm/", 1)[1].split()[0]
+                          for line in maps.read_text().splitlines() if "/dev/shm/mpich_shm_" in line)
+        except (OSError, IndexError):
+            pass
+    return mapped
+
+
+@pytest.fixture
+def remove_leaked_mpich_segments():
+    """Unlink the /dev/shm segments that killed MPI drivers of a test left behind.
+
+    MPICH cannot unlink its ~1 MB shared-memory segments when its process dies of
+    a signal (SIGKILL, SIGTERM from asv, or the SIGSEGV in MPI_Finalize after a
+    rank died).  Only segments that appeared during the test, that no process maps
+    and that are older than 0.5 s (MPICH maps a segment right after creating it)
+    are removed, so other runs on this machine keep theirs.  Used by the files
+    whose tests kill MPI drivers or ranks (``pytestmark = usefixtures(...)``).
+    """
+    before = _mpich_segments()
+    yield
+    new = _mpich_segments() - before
+    if not new:
+        return
+    time.sleep(0.5)
+    for name in new - _mapped_shm():
+        path = pathlib.Path("/dev/shm", name)
+        try:
+            if time.time() - path.stat().st_mtime > 0.5:
+                path.unlink()
+        except OSError:
+            pass

@@ -17,7 +17,7 @@ import pytest
 from kernels import BACKENDS, BackendClosed, BackendUnavailable, Resident, get_backend
 from kernels.verify import check_matvec, check_sum, make_inputs
 
-from .conftest import open_or_skip
+from .helpers import open_or_skip
 
 pytestmark = [
     pytest.mark.timeout(60),

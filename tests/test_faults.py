@@ -1,204 +1,51 @@
-"""Fault injection: dying and stuck workers, interrupted runs, cases too large for memory.
+"""Generic fault handling: cases too large for memory, Ctrl-C in a script, asv timing out
+or interrupted.
 
 Every test has a timeout (pytest-timeout), so a regression fails instead of
 hanging CI, and asserts the error type, a time bound and that no process it
 started survives.  Processes are found by an environment tag
-(``PARBENCH_TEST_TAG``) that every child inherits (``processes_tagged``).
+(``PARBENCH_TEST_TAG``) that every child inherits (``helpers.processes_tagged``).
 
-Anything that kills an MPI rank runs in its own Python process, started with
-``start_new_session=True``: after a rank dies MPICH's process manager is gone
-(this process could spawn no more ranks) and it SIGKILLs its process group
-(see kernels/mpi/spawn.py).  Scenarios run as
+Faults of one backend's own processes (a killed multiprocessing worker, a
+killed MPI rank, a pool or rank program that cannot start) are in
+tests/test_multiprocessing.py and tests/test_mpi.py.  Scenarios here run as
 ``python -c "import tests.test_faults as t; t.scenario_...()"`` from the
-repository root, so their spawned children do not re-import a test script.
+repository root in a new session, so their spawned children do not re-import a
+test script and an MPI rank's death cannot reach pytest's process group.
 """
 import json
 import math
 import os
-import pathlib
 import signal
 import subprocess
 import sys
 import textwrap
-import threading
 import time
 
 import numpy as np
 import psutil
 import pytest
 
-from kernels import BackendUnavailable, WorkerError, get_backend, memory
+from kernels import get_backend, memory
 
-ROOT = pathlib.Path(__file__).resolve().parents[1]
-ASV = str(pathlib.Path(sys.executable).with_name("asv"))
-#: the bound the issue sets on noticing a dead worker
-DEATH_BOUND_S = 10.0
+from .helpers import (
+    DEATH_BOUND_S,
+    ROOT,
+    asv_project,
+    asv_run_args,
+    benchmarks_module,
+    is_backend_worker,
+    kill_tagged,
+    new_tag,
+    open_or_skip,
+    plot_results,
+    processes_tagged,
+    report_result,
+    result_rows,
+    wait_none_tagged,
+)
 
-
-# ----------------------------------------------------------------- helpers
-
-def processes_tagged(tag, zombies=False):
-    """[(pid, status, cmdline)] of live processes whose environment has PARBENCH_TEST_TAG=tag.
-
-    Zombies (exited, not yet reaped by their parent) are left out unless asked for.
-    """
-    found = []
-    for p in psutil.process_iter(["cmdline", "status"]):
-        try:
-            if p.environ().get("PARBENCH_TEST_TAG") != tag:
-                continue
-        except (psutil.AccessDenied, psutil.NoSuchProcess, psutil.ZombieProcess):
-            continue
-        if p.info["status"] == psutil.STATUS_ZOMBIE and not zombies:
-            continue
-        found.append((p.pid, p.info["status"], " ".join(p.info["cmdline"] or [])))
-    return found
-
-
-def wait_none_tagged(tag, timeout):
-    """Seconds until no process carries ``tag`` (polling); the survivors if any remain."""
-    t0 = time.monotonic()
-    while True:
-        left = processes_tagged(tag)
-        if not left:
-            return time.monotonic() - t0, []
-        if time.monotonic() - t0 > timeout:
-            return time.monotonic() - t0, left
-        time.sleep(0.05)
-
-
-def _kill_tagged(tag):
-    """Last-resort cleanup so a failing test leaves nothing behind."""
-    for pid, _, _ in processes_tagged(tag, zombies=True):
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except OSError:
-            pass
-
-
-def _tag(name):
-    return f"{name}-{os.getpid()}-{time.monotonic_ns()}"
-
-
-def run_scenario(name, tag, timeout=60, extra_env=None):
-    """Run ``scenario_<name>()`` in a new Python process and session.
-
-    The scenario prints one line ``RESULT {json}``.  Returns (exit code, that
-    json, output, survivors): survivors are the tagged processes still alive 5 s
-    after the scenario's process ended (they are killed after being recorded).
-    """
-    env = {**os.environ, "PARBENCH_TEST_TAG": tag, **(extra_env or {})}
-    code = f"import tests.test_faults as t; t.scenario_{name}()"
-    left = []
-    try:
-        done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True,
-                              text=True, timeout=timeout, start_new_session=True)
-    finally:
-        _, left = wait_none_tagged(tag, 5.0)
-        if left:
-            _kill_tagged(tag)
-    out = done.stdout + done.stderr
-    lines = [ln for ln in done.stdout.splitlines() if ln.startswith("RESULT ")]
-    assert lines, f"scenario {name} printed no RESULT (rc {done.returncode}):\n{out[-3000:]}"
-    return done.returncode, json.loads(lines[-1][len("RESULT "):]), out, left
-
-
-def _report(**fields):
-    print("RESULT " + json.dumps(fields), flush=True)
-
-
-def asv_project(tmp_path, benchmark_dir=None, **env_extra):
-    """An asv config in tmp_path (results, html, env and HOME there) and the env to run with.
-
-    Returns (env, tag, results_dir).  ``asv machine`` is run once.
-    """
-    lines = (ROOT / "asv.conf.json").read_text().splitlines()
-    conf = json.loads("\n".join(ln for ln in lines if not ln.lstrip().startswith("//")))
-    conf.update(repo=str(ROOT), benchmark_dir=str(benchmark_dir or ROOT / "benchmarks"),
-                results_dir=str(tmp_path / "results"), html_dir=str(tmp_path / "html"),
-                env_dir=str(tmp_path / "env"))
-    (tmp_path / "asv.conf.json").write_text(json.dumps(conf))
-    tag = _tag("asv")
-    env = {**os.environ, "HOME": str(tmp_path), "PARBENCH_SIZES": "quick",
-           "PARBENCH_TEST_TAG": tag, **env_extra}
-    r = subprocess.run([ASV, "machine", "--yes", "--machine", "ci"], env=env, cwd=tmp_path,
-                       capture_output=True, text=True, timeout=120)
-    assert r.returncode == 0, r.stdout + r.stderr
-    return env, tag, tmp_path / "results"
-
-
-def asv_run_args(*extra):
-    return [ASV, "run", "--python=same", "--set-commit-hash", "HEAD", "--machine", "ci",
-            "--show-stderr", *extra]
-
-
-def result_rows(results_dir):
-    """{benchmark name: [values]} of the single results file under results_dir/ci."""
-    files = [f for f in (results_dir / "ci").glob("*.json") if f.name != "machine.json"]
-    assert len(files) == 1, files
-    data = json.loads(files[0].read_text())
-    col = data["result_columns"].index("result")
-    return {name: row[col] for name, row in data["results"].items()}
-
-
-def plot_results(results_dir, out_dir):
-    """Run ``python -m benchmarks.plot`` on results_dir in-process; (status, printed text)."""
-    import contextlib
-    import io
-
-    sys.path.insert(0, str(ROOT))
-    try:
-        from benchmarks import plot
-    finally:
-        sys.path.remove(str(ROOT))
-    buf = io.StringIO()
-    with contextlib.redirect_stdout(buf), contextlib.redirect_stderr(buf):
-        status = plot.main(["--results", str(results_dir), "--output", str(out_dir),
-                            "--format", "png"])
-    return status, buf.getvalue()
-
-
-def _mpich_segments():
-    try:
-        return {f for f in os.listdir("/dev/shm") if f.startswith("mpich_shm_")}
-    except OSError:
-        return set()
-
-
-def _mapped_shm():
-    mapped = set()
-    for maps in pathlib.Path("/proc").glob("[0-9]*/maps"):
-        try:
-            mapped.update(line.split("/dev/shm/", 1)[1].split()[0]
-                          for line in maps.read_text().splitlines() if "/dev/shm/mpich_shm_" in line)
-        except (OSError, IndexError):
-            pass
-    return mapped
-
-
-@pytest.fixture(autouse=True)
-def _remove_leaked_mpich_segments():
-    """Unlink the /dev/shm segments that killed MPI drivers of a test left behind.
-
-    MPICH cannot unlink its ~1 MB shared-memory segments when its process dies of
-    a signal (SIGKILL, SIGTERM from asv, or the SIGSEGV in MPI_Finalize after a
-    rank died).  Only segments that appeared during the test, that no process
-    maps and that are older than 0.5 s (MPICH maps a segment right after creating
-    it) are removed, so other runs on this machine keep theirs.
-    """
-    before = _mpich_segments()
-    yield
-    new = _mpich_segments() - before
-    if not new:
-        return
-    time.sleep(0.5)
-    for name in new - _mapped_shm():
-        path = pathlib.Path("/dev/shm", name)
-        try:
-            if time.time() - path.stat().st_mtime > 0.5:
-                path.unlink()
-        except OSError:
-            pass
+pytestmark = pytest.mark.usefixtures("remove_leaked_mpich_segments")
 
 
 # ------------------------------------------------- memory: too large is a skip
@@ -268,7 +115,7 @@ def test_need_is_not_below_what_a_benchmark_setup_allocates(kernel, n, dtype, mo
     import tracemalloc
 
     monkeypatch.setenv("PARBENCH_DTYPE", dtype)
-    suite = _suite()
+    suite = benchmarks_module("suite")
     bench = (suite.MatVec if kernel == "matvec" else suite.VectorSum)()
     be = get_backend("numpy", workers=2, dtype=dtype).open()    # opened before, as in setup
     monkeypatch.setattr(suite.common, "get_backend", lambda *a, **k: be)
@@ -282,23 +129,14 @@ def test_need_is_not_below_what_a_benchmark_setup_allocates(kernel, n, dtype, mo
     assert peak <= memory.need("numpy", kernel, n, dtype, 2).host
 
 
-def _suite():
-    sys.path.insert(0, str(ROOT))
-    try:
-        from benchmarks import suite
-    finally:
-        sys.path.remove(str(ROOT))
-    return suite
-
-
 @pytest.mark.timeout(60)
 def test_case_too_large_for_a_lowered_limit_is_a_skip_before_allocating(monkeypatch):
-    suite = _suite()
+    suite = benchmarks_module("suite")
     allocated = []
     monkeypatch.setattr(suite.common, "make_matvec_inputs", lambda *a: allocated.append(a))
     monkeypatch.setattr(suite.common, "make_sum_input", lambda *a: allocated.append(a))
     monkeypatch.setenv(memory.LIMIT_ENV, "1MB")
-    tag = _tag("memory")
+    tag = new_tag("memory")
     monkeypatch.setenv("PARBENCH_TEST_TAG", tag)
     for cls, backend, n in [(suite.MatVec, "numpy", 512), (suite.MatVec, "multiprocessing", 512),
                             (suite.VectorSumEndToEnd, "mpi", 2**18), (suite.MatVecSerial, None, 512)]:
@@ -314,18 +152,14 @@ def test_case_too_large_for_a_lowered_limit_is_a_skip_before_allocating(monkeypa
     assert not allocated
     # the skipped backends were closed: no worker or rank of theirs is left (MPICH's
     # mpiexec stays with this interpreter by design, see kernels/mpi/spawn.py)
-    assert not [p for p in processes_tagged(tag) if _is_backend_worker(p[2])]
-
-
-def _is_backend_worker(cmdline):
-    return "kernels.mpi.rank" in cmdline or "kernels.seeds.mpi_rank" in cmdline or "multiprocessing.spawn" in cmdline
+    assert not [p for p in processes_tagged(tag) if is_backend_worker(p[2])]
 
 
 @pytest.mark.timeout(60)
 def test_case_too_large_for_this_machine_is_a_skip(monkeypatch):
     """No limit set: a matvec of N = 2**21 (35 TB) is skipped, not attempted."""
     monkeypatch.delenv(memory.LIMIT_ENV, raising=False)
-    suite = _suite()
+    suite = benchmarks_module("suite")
     with pytest.raises(NotImplementedError, match=r"does not fit in memory: matvec N=2097152"
                                                   r".*psutil\.virtual_memory\(\)\.available"):
         suite.MatVec().setup("numpy", 2**21)
@@ -339,112 +173,13 @@ def test_shared_memory_and_device_limits(monkeypatch):
     with pytest.raises(memory.InsufficientMemory, match=r"shared memory.*/dev/shm has 1 MB free"):
         memory.check_fits("multiprocessing", "matvec", 1000, "float64", 2)
     memory.check_fits("mpi", "matvec", 1000, "float64", 2)    # MPI does not use /dev/shm for A
-    try:
-        be = get_backend("opencl", workers=2).open()
-    except BackendUnavailable as exc:
-        pytest.skip(f"opencl unavailable here: {exc}")
-    with be:
+    with open_or_skip("opencl", workers=2) as be:
         be._max_alloc = 4096                                   # as if the device allowed 4 kB
         with pytest.raises(memory.InsufficientMemory, match=r"device buffer of 8.19 kB.*largest is 4.1 kB"):
             memory.check_fits(be, "matvec", 32, "float64", 2, started=True)
         with pytest.raises(MemoryError, match=r"CL_DEVICE_MAX_MEM_ALLOC_SIZE = 4096 bytes"):
             be.put(np.ones((32, 32)))
         assert be.vector_sum(np.ones(100)) == 100.0            # still usable
-
-
-# ------------------------------------------------------ dying workers
-
-@pytest.mark.timeout(60)
-@pytest.mark.parametrize("stopped_first", [True, False], ids=["mid-call", "between-calls"])
-def test_killed_multiprocessing_worker(stopped_first):
-    """SIGKILL one of two workers: WorkerError within the bound, the other worker stopped."""
-    A = np.random.default_rng(0).uniform(-1, 1, (600, 600))
-    x = np.ones(600)
-    be = get_backend("multiprocessing", workers=3).open()
-    try:
-        r = be.put(A)
-        procs = [psutil.Process(p.pid) for p in be._procs]
-        prefix = be._prefix
-        victim, other = procs
-        if stopped_first:
-            # stopped, the worker cannot answer: the call is surely in flight when it dies
-            victim.send_signal(signal.SIGSTOP)
-            killed_at = []
-            timer = threading.Timer(0.5, lambda: (killed_at.append(time.monotonic()), victim.kill()))
-            timer.start()
-        else:
-            victim.kill()
-            killed_at = [time.monotonic()]
-            while victim.status() != psutil.STATUS_ZOMBIE:   # dead, left for the pool to reap
-                time.sleep(0.01)
-        with pytest.raises(WorkerError, match=r"worker 1 \(pid \d+\) died during mv \(exit code -9"):
-            be.matvec(r, x)
-        took = time.monotonic() - killed_at[0]
-        assert took <= DEATH_BOUND_S
-        # the other worker is stopped with the pool, not left behind
-        gone, alive = psutil.wait_procs([other], timeout=5)
-        assert not alive
-        # later calls raise at once instead of hanging
-        t0 = time.monotonic()
-        with pytest.raises(WorkerError, match="close"):
-            be.vector_sum(np.ones(10))
-        assert time.monotonic() - t0 < 1.0
-    finally:
-        t0 = time.monotonic()
-        be.close()
-        assert time.monotonic() - t0 < 5.0
-    assert not [f for f in os.listdir("/dev/shm") if f.startswith(prefix)]
-    print(f"multiprocessing worker killed ({'mid-call' if stopped_first else 'between calls'}):"
-          f" WorkerError after {took:.3f} s")
-
-
-def scenario_kill_mpi_rank():
-    """In its own process: SIGKILL rank 1 of 3 while rank 0 waits for it in a matvec."""
-    from kernels import WorkerError, get_backend
-
-    A = np.random.default_rng(0).uniform(-1, 1, (600, 600))
-    x = np.ones(600)
-    with get_backend("mpi", workers=3) as be:
-        r = be.put(A)
-        victim, other = (psutil.Process(p.pid) for p in be._procs)
-        victim.send_signal(signal.SIGSTOP)
-        killed_at = []
-        threading.Timer(0.5, lambda: (killed_at.append(time.monotonic()), victim.kill())).start()
-        try:
-            be.matvec(r, x)
-            error, took = "none", None
-        except WorkerError as exc:
-            error, took = f"WorkerError: {exc}", time.monotonic() - killed_at[0]
-        t0 = time.monotonic()
-        try:
-            be.vector_sum(np.ones(10))
-            second = "none"
-        except WorkerError as exc:
-            second = f"WorkerError: {exc}"
-        second_s = time.monotonic() - t0
-    # leaving the block closed the backend: the other rank must be gone now
-    _, alive = psutil.wait_procs([other], timeout=5)
-    _report(error=error, took=took, second=second, second_s=second_s,
-            other_alive=[p.pid for p in alive],
-            children=[c.pid for c in psutil.Process().children(recursive=True)
-                      if c.status() != psutil.STATUS_ZOMBIE])
-
-
-@pytest.mark.timeout(90)
-def test_killed_mpi_rank():
-    tag = _tag("mpi-kill")
-    rc, res, out, survivors = run_scenario("kill_mpi_rank", tag)
-    assert res["error"].startswith("WorkerError: mpi backend: rank 1"), out[-2000:]
-    assert "died" in res["error"]
-    assert res["took"] <= DEATH_BOUND_S
-    assert res["second"].startswith("WorkerError") and res["second_s"] < 1.0
-    assert res["other_alive"] == []
-    # left while the driver lives: only MPICH's mpiexec/proxy (they go with the driver)
-    assert len(res["children"]) <= 2, res
-    # MPICH crashes in MPI_Finalize after a rank died (documented): rc 0 or SIGSEGV
-    assert rc in (0, -signal.SIGSEGV), out[-2000:]
-    assert not survivors                      # nothing outlives the driver
-    print(f"MPI rank killed mid-call: {res['error']} after {res['took']:.3f} s")
 
 
 # ------------------------------------------------------ Ctrl-C in a script
@@ -459,7 +194,7 @@ def scenario_loop(name=None):
     with get_backend(name, workers=2) as be:
         r = be.put(A)
         be.matvec(r, x)
-        _report(pid=os.getpid(), workers=[p.pid for p in be._procs])
+        report_result(pid=os.getpid(), workers=[p.pid for p in be._procs])
         sys.stdout.flush()
         while True:
             be.matvec(r, x)
@@ -474,9 +209,9 @@ def test_ctrl_c_in_a_script_leaves_no_process(name, stuck):
     stuck: a worker is stopped (SIGSTOP) first, so the call waits forever for it;
     Ctrl-C is the way out, and must still leave nothing behind.
     """
-    tag = _tag(f"sigint-{name}")
+    tag = new_tag(f"sigint-{name}")
     env = {**os.environ, "PARBENCH_TEST_TAG": tag, "SCENARIO_BACKEND": name}
-    code = "import tests.test_faults as t; t.scenario_loop()"
+    code = f"import {__name__} as t; t.scenario_loop()"
     p = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, env=env, stdout=subprocess.PIPE,
                          stderr=subprocess.PIPE, text=True, start_new_session=True)
     try:
@@ -503,7 +238,7 @@ def test_ctrl_c_in_a_script_leaves_no_process(name, stuck):
         if p.poll() is None:
             os.killpg(p.pid, signal.SIGKILL)
             p.wait()
-        _kill_tagged(tag)
+        kill_tagged(tag)
 
 
 # ------------------------------------------------------ asv: timeout, Ctrl-C, results
@@ -558,7 +293,7 @@ def test_asv_timeout_leaves_no_process(tmp_path):
         assert result_rows(results)["stuck.Stuck.track_forever"] in (None, [None, None])
         assert took < 60
     finally:
-        _kill_tagged(tag)
+        kill_tagged(tag)
     print(f"asv timeout on multiprocessing and mpi: asv returned after {took:.1f} s,"
           " no process left")
 
@@ -573,7 +308,7 @@ def _benchmark_worker(tag, benchmark, timeout):
     t0 = time.monotonic()
     while time.monotonic() - t0 < timeout:
         for pid, _, cmd in processes_tagged(tag):
-            if not _is_backend_worker(cmd):
+            if not is_backend_worker(cmd):
                 continue
             try:
                 for parent in psutil.Process(pid).parents()[:4]:
@@ -627,7 +362,7 @@ def test_ctrl_c_during_asv_run_keeps_earlier_results_and_leaves_no_process(tmp_p
         assert status == 0, text
         assert (tmp_path / "plots" / "ci" / "summary.md").is_file()
     finally:
-        _kill_tagged(tag)
+        kill_tagged(tag)
     worker, bench = cmd.split(" <- ")
     bench = next(w for w in bench.split() if w.startswith("suite."))
     print(f"Ctrl-C during asv run (while {worker.split()[-1]} served {bench}): asv stopped,"

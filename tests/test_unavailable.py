@@ -1,204 +1,45 @@
 """A backend that cannot run here reports itself unavailable, with the reason, everywhere.
 
-Each test hides what a backend needs (its platform, device, library, program or
-extension) and checks the consequence: ``open()`` raises BackendUnavailable
-naming the reason, ``python -m kernels`` lists it as UNAVAILABLE with the
-reason, the tests skip with the reason, asv records a skip (NaN, not a
-failure) with the reason in its log, and the plots list it as missing.
+The generic part: the registry (a backend module that cannot be imported),
+``python -m kernels`` listing every backend as available or UNAVAILABLE with
+the reason, the tests skipping with the reason, asv recording a skip (NaN, not
+a failure) with the reason in its log, and the plots listing it as missing.
+OpenCL and MPI are hidden in child processes through the environment
+(``helpers.HIDE_OPENCL``, ``helpers.HIDE_MPI``).
 
-Hiding is done in-process with monkeypatch where the backend checks at
-``open()``, and in a child process through the environment where it is
-process-wide state: ``POCL_DEVICES=none`` (PoCL exposes no device),
-``PYOPENCL_CTX`` naming no device, ``MPI4PY_LIBMPI`` pointing at no library.
+What makes one backend unavailable (its platform, device, library, program or
+extension), and the message ``open()`` raises then, is tested in that backend's
+file: tests/test_opencl.py, test_mpi.py, test_numba.py, test_cython_openmp.py,
+test_multiprocessing.py.
 """
 import ast
-import errno
 import json
 import math
 import os
 import re
 import subprocess
 import sys
-import types
 
-import numpy as np
 import pytest
 
 import kernels
 from kernels import BACKENDS, BackendUnavailable, backend_class, get_backend
 
-from .test_faults import (ROOT, asv_project, asv_run_args, plot_results, processes_tagged,
-                          result_rows)
+from .helpers import (
+    HIDE_MPI,
+    HIDE_OPENCL,
+    ROOT,
+    asv_project,
+    asv_run_args,
+    plot_results,
+    processes_tagged,
+    result_rows,
+)
 
 pytestmark = pytest.mark.timeout(60)
 
-HIDE_OPENCL = {"POCL_DEVICES": "none"}
-HIDE_MPI = {"MPI4PY_LIBMPI": "/nonexistent/libmpi.so.12"}
 
-
-def _unavailable(name, workers=2, dtype="float64"):
-    """The BackendUnavailable message of opening ``name``; fails if it opens."""
-    be = get_backend(name, workers=workers, dtype=dtype)
-    with pytest.raises(BackendUnavailable) as info:
-        be.open()
-    assert not be.is_open
-    be.close()                      # safe after a failed open
-    return str(info.value)
-
-
-def _python(code, env_extra, timeout=60):
-    env = {**os.environ, **env_extra}
-    return subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True,
-                          text=True, timeout=timeout)
-
-
-OPEN_IN_CHILD = """
-from kernels import BackendUnavailable, get_backend
-try:
-    get_backend({name!r}, workers=2).open().close()
-    print("OPENED")
-except BackendUnavailable as exc:
-    print("UNAVAILABLE", exc)
-"""
-
-
-# ------------------------------------------------------------------- opencl
-
-def test_opencl_without_platform(monkeypatch):
-    cl = pytest.importorskip("pyopencl")
-    monkeypatch.delenv("PYOPENCL_CTX", raising=False)
-    monkeypatch.setattr(cl, "get_platforms", lambda: [])
-    assert _unavailable("opencl") == "no OpenCL platform found"
-
-
-def test_opencl_without_icd(monkeypatch):
-    """What the ICD loader reports when no driver is installed at all."""
-    cl = pytest.importorskip("pyopencl")
-    monkeypatch.delenv("PYOPENCL_CTX", raising=False)
-
-    def no_icd():
-        raise cl.LogicError(cl._cl._ErrorRecord("clGetPlatformIDs",
-                                                cl.status_code.PLATFORM_NOT_FOUND_KHR, ""))
-    monkeypatch.setattr(cl, "get_platforms", no_icd)
-    assert re.search(r"no usable OpenCL device: .*PLATFORM_NOT_FOUND_KHR", _unavailable("opencl"))
-
-
-def test_opencl_device_without_fp64(monkeypatch):
-    pytest.importorskip("pyopencl")
-    from kernels.opencl import backend as opencl_backend
-
-    real_pick = opencl_backend.pick_device
-
-    class NoFP64:
-        """The real device, minus the cl_khr_fp64 extension."""
-
-        def __init__(self, dev):
-            self._dev = dev
-            self.extensions = dev.extensions.replace("cl_khr_fp64", "")
-            self.name = dev.name
-
-        def __getattr__(self, attr):
-            return getattr(self._dev, attr)
-
-    monkeypatch.setattr(opencl_backend, "pick_device", lambda cl, w: NoFP64(real_pick(cl, w)))
-    try:
-        real_pick(__import__("pyopencl"), 2)
-    except BackendUnavailable as exc:
-        pytest.skip(f"opencl unavailable here: {exc}")
-    assert re.fullmatch(r"device '.+' has no cl_khr_fp64", _unavailable("opencl"))
-
-
-def test_opencl_without_pyopencl(monkeypatch):
-    monkeypatch.setitem(sys.modules, "pyopencl", None)
-    assert _unavailable("opencl").startswith("pyopencl cannot be imported")
-
-
-def test_opencl_platform_hidden_in_a_child_process():
-    done = _python(OPEN_IN_CHILD.format(name="opencl"), HIDE_OPENCL)
-    assert "UNAVAILABLE OpenCL platform 'Portable Computing Language' has no device" in done.stdout \
-        or "UNAVAILABLE pyopencl cannot be imported" in done.stdout, done.stdout + done.stderr
-
-
-def test_opencl_ctx_naming_no_device():
-    done = _python(OPEN_IN_CHILD.format(name="opencl"), {"PYOPENCL_CTX": "0:7"})
-    assert re.search(r"UNAVAILABLE (no usable OpenCL device: .*device|pyopencl cannot)",
-                     done.stdout), done.stdout + done.stderr
-
-
-# ---------------------------------------------------------------------- mpi
-
-def test_mpi_library_hidden_in_a_child_process():
-    done = _python(OPEN_IN_CHILD.format(name="mpi"), HIDE_MPI)
-    assert re.search(r"UNAVAILABLE mpi backend needs mpi4py and an MPI library: (cannot load MPI"
-                     r" library|.*mpi4py)", done.stdout), done.stdout + done.stderr
-
-
-def test_mpi_without_mpi4py(monkeypatch):
-    monkeypatch.setitem(sys.modules, "mpi4py", None)
-    assert _unavailable("mpi").startswith("mpi backend needs mpi4py and an MPI library")
-
-
-def test_mpi_without_mpiexec(monkeypatch):
-    pytest.importorskip("mpi4py.MPI")
-    from kernels.mpi import spawn as mpi_spawn
-
-    monkeypatch.setattr(mpi_spawn, "mpiexec_dir", lambda: None)
-    assert "no 'mpiexec' beside Python or on PATH" in _unavailable("mpi", workers=2)
-    # one worker spawns nothing, so it needs no mpiexec
-    with get_backend("mpi", workers=1) as be:
-        assert be.vector_sum(np.ones(3)) == 3.0
-
-
-def test_mpi_worker_program_cannot_start(monkeypatch, tmp_path):
-    """The rank program fails before MPI_Init: refused up front, not a hung Spawn."""
-    pytest.importorskip("mpi4py.MPI")
-    from kernels.mpi import spawn as mpi_spawn
-
-    fake = tmp_path / "python"
-    fake.write_text("#!/bin/sh\necho \"ModuleNotFoundError: No module named 'numpy'\" >&2\nexit 1\n")
-    fake.chmod(0o755)
-    monkeypatch.setattr(mpi_spawn, "_checked", set())
-    monkeypatch.setattr(mpi_spawn, "sys", types.SimpleNamespace(executable=str(fake)))
-    msg = _unavailable("mpi", workers=2)
-    assert "the worker program kernels.mpi.rank cannot start" in msg and "No module named 'numpy'" in msg
-
-
-# ------------------------------------------------- cython, numba, multiprocessing
-
-def test_cython_extension_not_built(monkeypatch):
-    monkeypatch.setitem(sys.modules, "kernels.compiled.openmp_loops", None)
-    monkeypatch.delattr(kernels.compiled, "openmp_loops", raising=False)
-    msg = _unavailable("cython-openmp")
-    assert "the Cython+OpenMP extension kernels.compiled.openmp_loops is not built" in msg
-    assert "build_ext --inplace" in msg
-
-
-def test_numba_missing(monkeypatch):
-    from kernels.numba import backend as numba_backend
-
-    monkeypatch.setattr(numba_backend, "_compiled", None)
-    monkeypatch.setitem(sys.modules, "numba", None)
-    assert _unavailable("numba").startswith("numba cannot be imported")
-
-
-def test_numba_more_workers_than_its_threads():
-    numba = pytest.importorskip("numba")
-    n = numba.config.NUMBA_NUM_THREADS
-    assert f"NUMBA_NUM_THREADS={n} < workers={n + 1}" in _unavailable("numba", workers=n + 1)
-
-
-def test_multiprocessing_without_shared_memory(monkeypatch):
-    from kernels.multiprocessing import backend as mpb
-
-    def no_shm(*args, **kwargs):
-        raise OSError(errno.ENOSPC, "No space left on device", "/dev/shm")
-    monkeypatch.setattr(mpb.shared_memory, "SharedMemory", no_shm)
-    before = {p.pid for p in __import__("psutil").Process().children()}
-    msg = _unavailable("multiprocessing", workers=2)
-    assert msg.startswith("cannot start the multiprocessing pool") and "No space left" in msg
-    started = {p.pid for p in __import__("psutil").Process().children()} - before
-    assert not started
-
+# ------------------------------------------------------------- the registry
 
 def test_backend_module_that_cannot_be_imported(monkeypatch):
     monkeypatch.setitem(sys.modules, "kernels.opencl.backend", None)
@@ -225,15 +66,6 @@ def test_cli_table_lists_every_backend_with_the_reason():
     assert re.search(r"^numpy +available +workers=\d+, dtype=float64, blas=", lines["numpy"])
     for name in ("numba", "cython-openmp", "multiprocessing"):
         assert re.search(rf"^{re.escape(name)} +(available +workers=|UNAVAILABLE +\S)", lines[name])
-
-
-def test_cli_table_without_the_cython_extension():
-    code = ("import sys, runpy; sys.modules['kernels.compiled.openmp_loops'] = None;"
-            " sys.argv = ['kernels', '--workers', '1']; runpy.run_module('kernels', run_name='__main__')")
-    done = _python(code, {})
-    assert re.search(r"^cython-openmp +UNAVAILABLE +the Cython\+OpenMP extension kernels\.compiled\.openmp_loops"
-                     r" is not built", done.stdout, re.M), done.stdout + done.stderr
-    assert done.returncode == 1
 
 
 @pytest.mark.timeout(120)

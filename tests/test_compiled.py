@@ -1,4 +1,5 @@
-"""The row-block matvec of multiprocessing workers and MPI ranks, both implementations."""
+"""kernels/compiled/block_matvec.py: the row-block matvec of multiprocessing workers and MPI
+ranks, both implementations (the compiled kernels.compiled.openmp_loops and the numpy fallback)."""
 import numpy as np
 import pytest
 

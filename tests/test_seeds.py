@@ -1,15 +1,13 @@
-"""The seeds' plain versions (kernels.seeds) equal numpy and leave no process behind."""
+"""The seeds' plain versions (kernels/seeds) equal numpy and leave no process behind."""
 import time
 
 import numpy as np
-import psutil
 import pytest
 
-from kernels import BackendUnavailable
 from kernels.seeds import SEED_VERSIONS, seed_version, variants
 from kernels.verify import check_matvec, check_sum, make_inputs
 
-from .conftest import WORKERS
+from .helpers import live_children, open_or_skip
 
 SIZES = (0, 1, 3, 1025)
 #: helpers that live as long as the interpreter, not a variant: MPICH's process
@@ -17,15 +15,8 @@ SIZES = (0, 1, 3, 1025)
 PER_INTERPRETER = ("mpiexec", "hydra_pmi_proxy", "multiprocessing.resource_tracker")
 
 
-def open_or_skip(name, workers=WORKERS):
-    try:
-        return seed_version(name, workers=workers).open()
-    except BackendUnavailable as exc:
-        pytest.skip(f"{name} unavailable here: {exc}")
-
-
 def _opened(request):
-    sv = open_or_skip(request.param)
+    sv = open_or_skip(request.param, make=seed_version)
     request.addfinalizer(sv.close)
     return sv
 
@@ -85,35 +76,23 @@ def test_variants_and_names():
         seed_version("seed-nothing")
 
 
-def _live_children():
-    """{pid: command line} of this process's descendants, zombies left out."""
-    found = {}
-    for p in psutil.Process().children(recursive=True):
-        try:
-            if p.status() != psutil.STATUS_ZOMBIE:
-                found[p.pid] = " ".join(p.cmdline())
-        except (psutil.NoSuchProcess, psutil.AccessDenied):
-            pass
-    return found
-
-
 @pytest.mark.parametrize("name", list(SEED_VERSIONS))
 def test_close_leaves_no_process(name):
-    before = _live_children()
-    sv = open_or_skip(name, workers=2)
+    before = live_children()
+    sv = open_or_skip(name, workers=2, make=seed_version)
     A, x, a = make_inputs(5)
     if "matvec" in sv.kernels:
         check_matvec(sv.matvec(sv.put(A), x), A, x, name)
     if "sum" in sv.kernels:
         check_sum(sv.vector_sum(sv.put(a)), a, name)
-    started = {pid: cmd for pid, cmd in _live_children().items()
+    started = {pid: cmd for pid, cmd in live_children().items()
                if pid not in before and not any(h in cmd for h in PER_INTERPRETER)}
     if name in ("seed-multiprocessing", "seed-mpi", "seed-mpi-allreduce"):
         assert started, f"{name}: no worker process seen while open"
     sv.close()
     deadline = time.monotonic() + 5.0
     while True:
-        left = {pid: cmd for pid, cmd in _live_children().items() if pid in started}
+        left = {pid: cmd for pid, cmd in live_children().items() if pid in started}
         if not left or time.monotonic() > deadline:
             break
         time.sleep(0.05)

@@ -1,4 +1,8 @@
-"""The run's settings say which BLAS code path ran (DESIGN.md: OPENBLAS_CORETYPE trap)."""
+"""kernels/blas.py: the run's settings say which BLAS code path ran.
+
+OPENBLAS_CORETYPE, set on some machines, forces an older and slower OpenBLAS
+kernel; ``blas_description`` records the kernel and the variable.
+"""
 import os
 import subprocess
 import sys
