@@ -40,7 +40,7 @@ def write_report(run, output_dir, formats, out=None):
         fh.write(markdown)
     written.append(md_path)
     print(md_path, file=out)
-    # the page shows every figure written above: new figures join it by themselves
+    # the page shows every figure in ``figures``: one saved elsewhere joins by adding its paths
     page_path = write_page(report, figures, mdir)
     written.append(page_path)
     print(page_path, file=out)
