@@ -5,10 +5,13 @@
 the tests can compute what the report must show.
 """
 
+import importlib.util
 import json
 import os
 import subprocess
 import sys
+
+import pytest
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 if REPO not in sys.path:
@@ -212,3 +215,19 @@ def run_python(*args, timeout=300):
     """``python *args`` in the repository root; the CompletedProcess (text)."""
     return subprocess.run([sys.executable, *args], cwd=REPO, capture_output=True, text=True,
                           timeout=timeout, check=False)
+
+
+def load_script(name):
+    """Import scripts/<name>.py (scripts/ is not a package) as module ``parbench_<name>``."""
+    path = os.path.join(REPO, "scripts", f"{name}.py")
+    spec = importlib.util.spec_from_file_location(f"parbench_{name}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+#: scripts/site_browser.py: headless Chromium with no network (run_chromium, dump_dom, ...)
+site_browser = load_script("site_browser")
+needs_chromium = pytest.mark.skipif(
+    site_browser.find_chromium() is None,
+    reason="chromium not installed (as root: apt-get install -y chromium)")

@@ -8,7 +8,6 @@ error page, and a drawn flot graph on a benchmark's graph page.  The browser tes
 skip, with the reason, where Chromium is not installed (``apt-get install chromium``).
 """
 
-import importlib.util
 import json
 import os
 import shutil
@@ -21,24 +20,13 @@ from pathlib import Path
 import pytest
 from asv import util as asv_util
 
+from .report_data import load_script, needs_chromium, site_browser
+
 REPO = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.timeout(300)
 
 
-def _load(name):
-    """Import scripts/<name>.py (scripts/ is not a package)."""
-    path = REPO / "scripts" / f"{name}.py"
-    spec = importlib.util.spec_from_file_location(f"parbench_{name}", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-offline_site = _load("offline_site")
-site_browser = _load("site_browser")
-needs_chromium = pytest.mark.skipif(
-    site_browser.find_chromium() is None,
-    reason="chromium not installed (as root: apt-get install -y chromium)")
+offline_site = load_script("offline_site")
 
 
 def _results_subset(dest, count=3):

@@ -43,7 +43,8 @@ def test_summary_file_and_printed_text(asv_results, tmp_path, capsys):
     md, text = tables.summary(analyse(newest_run(asv_results)))
     assert (out / MACHINE / "summary.md").read_text() == md
     paths = [str(out / MACHINE / f"{name}.png") for name in FIGURES]
-    assert printed == "\n".join(paths + [str(out / MACHINE / "summary.md"), text]) + "\n"
+    pages = [str(out / MACHINE / "summary.md"), str(out / MACHINE / "report.html")]
+    assert printed == "\n".join(paths + pages + [text]) + "\n"
     assert "skipped or failed: opencl matvec 16 (resident, skipped)" in printed
     assert not list((out / MACHINE).glob("*.svg"))  # --format png only
 

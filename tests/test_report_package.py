@@ -1,7 +1,7 @@
 """benchmarks.report as a package: what importing it loads, and its size limits.
 
 asv imports every module under ``benchmarks/`` (subpackages included) during
-benchmark discovery, in an environment without matplotlib, and takes any
+benchmark discovery, in an environment without matplotlib or jinja2, and takes any
 function named like a benchmark for one.  The report must also load no backend:
 it reads only asv's JSON and ``kernels.facts``.
 """
@@ -37,13 +37,16 @@ for name in {modules!r}:
     importlib.import_module(name)
 print(json.dumps(sorted(sys.modules)))
 """
-_BLOCK_MATPLOTLIB = """
-class BlockMatplotlib:
+#: not installed in asv's environment: matplotlib (the figures), jinja2 and its markupsafe
+#: (report.html)
+OPTIONAL = ("matplotlib", "jinja2", "markupsafe")
+_BLOCK_OPTIONAL = """
+class BlockOptional:
     def find_spec(self, name, path=None, target=None):
-        if name == "matplotlib" or name.startswith("matplotlib."):
-            raise ImportError("matplotlib is not installed in asv's environment")
-sys.meta_path.insert(0, BlockMatplotlib())
-"""
+        if name.split(".")[0] in {optional!r}:
+            raise ImportError(name + " is not installed in asv's environment")
+sys.meta_path.insert(0, BlockOptional())
+""".format(optional=OPTIONAL)
 
 
 def _loaded_after_import(prelude=""):
@@ -54,13 +57,27 @@ def _loaded_after_import(prelude=""):
 
 def test_modules_listed():
     assert {"benchmarks.report.results", "benchmarks.report.series", "benchmarks.report.tables",
-            "benchmarks.report.figures", "benchmarks.report.cli"} <= set(MODULES)
+            "benchmarks.report.figures", "benchmarks.report.page", "benchmarks.report.cli"} \
+        <= set(MODULES)
 
 
-def test_every_module_imports_without_matplotlib():
-    loaded = _loaded_after_import(_BLOCK_MATPLOTLIB)
+def test_every_module_imports_without_matplotlib_or_jinja2():
+    loaded = _loaded_after_import(_BLOCK_OPTIONAL)
     assert set(MODULES) <= set(loaded)
-    assert not [m for m in loaded if m.split(".")[0] == "matplotlib"]
+    assert not [m for m in loaded if m.split(".")[0] in OPTIONAL]
+
+
+def test_with_jinja2_blocked_the_page_says_what_is_missing():
+    code = "import sys\n" + _BLOCK_OPTIONAL + """
+from benchmarks.report import page
+try:
+    page.render(None, [])
+except ImportError as exc:
+    print(exc)
+"""
+    proc = run_python("-c", code, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert "jinja2 writes report.html: pip install -r requirements.txt" in proc.stdout
 
 
 def test_import_loads_no_backend():

@@ -14,7 +14,9 @@ For each machine and kernel (matvec, sum) it writes, under ``plots/<machine>/``:
 * ``<kernel>-bandwidth.<fmt>``  GB/s vs N (``kernels.facts.bytes_moved``: matvec
   8*(N*N + 2N) bytes, sum 8*N for float64), with the machine's memory roof from
   the same run when measured;
-* ``summary.md``                the summary table (also printed).
+* ``summary.md``                the summary table (also printed);
+* ``report.html``               one self-contained page (no server, no network) with
+  the run's settings, every figure written above, the tables and notes: open it first.
 
 One job per module, each using only those before it:
 
@@ -23,11 +25,13 @@ One job per module, each using only those before it:
   them (speedups, crossover, bandwidth, summary rows, seed comparisons);
 * ``tables``: the text (tables, headings, notes, caption);
 * ``figures``: the matplotlib figures;
+* ``page``: ``report.html``, a list of sections (tables, figures, notes) rendered by
+  the Jinja2 template ``templates/report.html.j2``;
 * ``cli``: the command line and the files it writes.
 
 It reads only asv's JSON and imports nothing of ``kernels`` but ``kernels.facts``
 (no backend).  asv imports every module under ``benchmarks/`` during discovery,
 where matplotlib is not installed: no module here imports more at top level than
 the standard library, numpy and ``kernels.facts``; matplotlib is imported inside
-the functions that draw.
+the functions that draw, jinja2 inside the one that renders the page.
 """

@@ -9,6 +9,7 @@ import os
 import sys
 
 from .figures import save_figures
+from .page import write_page
 from .results import Run, SelectionError, find_runs, select_runs
 from .series import analyse
 from .tables import summary
@@ -18,7 +19,8 @@ DEFAULT_FORMATS = ["png", "svg"]
 
 
 def write_report(run, output_dir, formats, out=None):
-    """Write the figures and ``summary.md`` of a ``results.Run`` under ``output_dir/<machine>``.
+    """Write the figures, ``summary.md`` and ``report.html`` of a ``results.Run`` under
+    ``output_dir/<machine>``.
 
     Prints every path written, then the summary table, to ``out`` (default
     sys.stdout).  Returns the paths; [] (and no summary) when the run has no
@@ -28,15 +30,20 @@ def write_report(run, output_dir, formats, out=None):
     mdir = os.path.join(output_dir, run.machine)
     os.makedirs(mdir, exist_ok=True)
     report = analyse(run)
-    written = save_figures(report, mdir, formats, out)
-    if not written:
-        return written
+    figures = save_figures(report, mdir, formats, out)
+    if not figures:
+        return figures
+    written = list(figures)
     markdown, text = summary(report)
     md_path = os.path.join(mdir, "summary.md")
     with open(md_path, "w", encoding="utf-8") as fh:
         fh.write(markdown)
     written.append(md_path)
     print(md_path, file=out)
+    # the page shows every figure in ``figures``: one saved elsewhere joins by adding its paths
+    page_path = write_page(report, figures, mdir)
+    written.append(page_path)
+    print(page_path, file=out)
     print(text, file=out)
     return written
 
@@ -85,8 +92,8 @@ def build_parser():
         "--output",
         default="plots",
         metavar="DIR",
-        help="where to write <machine>/<kernel>-{time,speedup,bandwidth}.<fmt> and "
-        "<machine>/summary.md (default: %(default)s)",
+        help="where to write <machine>/<kernel>-{time,speedup,bandwidth}.<fmt>, "
+        "<machine>/summary.md and <machine>/report.html (default: %(default)s)",
     )
     p.add_argument(
         "--format",
