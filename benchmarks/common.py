@@ -1,7 +1,7 @@
 """What every benchmark of the asv suite shares: sizes, workers, timing loops, the base class.
 
-* ``Benchmark``: the base of every benchmark class (asv's ``processes`` and
-  ``timeout``, and the teardown that closes what ``open_case`` opened).
+* ``Benchmark``: the base of every benchmark class (asv's ``timeout``, and the
+  teardown that closes what ``open_case`` opened).
 * ``prepare_case``: open a backend, place and verify one case, or skip it.
 * ``timing_samples`` / ``median_time``: the batched wall-clock loop.
 * ``alternate``: several calls timed in turn, round after round, in one process.
@@ -58,6 +58,24 @@ def selected_backends(all_names):
     return [b for b in all_names if b in wanted]
 
 
+def remote_backends():
+    """The selected backends whose data lives away from the host arrays (``data_is_remote``).
+
+    A backend whose module cannot be imported here is kept: its setup records the
+    skip and why.
+    """
+    from kernels import BACKENDS, backend_class
+
+    remote = []
+    for name in selected_backends(BACKENDS):
+        try:
+            if backend_class(name).data_is_remote:
+                remote.append(name)
+        except BackendUnavailable:
+            remote.append(name)
+    return remote
+
+
 def workers():
     """PARBENCH_WORKERS as an int, or None (all cores)."""
     raw = os.environ.get("PARBENCH_WORKERS")
@@ -107,23 +125,62 @@ def median_time(fn, **kwargs):
     return statistics.median(timing_samples(fn, **kwargs))
 
 
-def alternate(calls, rounds, pause=0.3, repeats=3, budget=1.0):
+def alternate(calls, rounds, pauses=0.3, repeats=3, budget=1.0, min_batch=2e-3, before=None):
     """Time each of ``calls`` in turn, ``rounds`` times, in this process.
 
     Returns one list per round holding, for each call, its ``timing_samples``
-    (seconds per call).  After each call's samples the loop sleeps ``pause``
-    seconds, so spinning workers of one side (MPI ranks spin 0.25 s after a
-    call) are idle when the other side is timed.  Both sides of a ratio then see
-    the same moments of a machine whose speed drifts.
+    (seconds per call).  After call i's samples the loop sleeps ``pauses[i]``
+    seconds (one number: the same after every call), so spinning workers of one
+    side (MPI ranks spin 0.25 s after a call) are idle when the next side is
+    timed.  Both sides of a ratio then see the same moments of a machine whose
+    speed drifts.  ``before[i]`` (optional) runs, untimed, before call i's
+    samples, and so does one untimed call of call i: it wakes workers that went
+    to sleep during the other side's turn (MPI ranks sleep after spinning).
     """
+    if not isinstance(pauses, (list, tuple)):
+        pauses = [pauses] * len(calls)
+    before = before or [None] * len(calls)
     result = []
     for _ in range(rounds):
         row = []
-        for call in calls:
-            row.append(timing_samples(call, repeats=repeats, budget=budget))
-            time.sleep(pause)
+        for call, pause, hook in zip(calls, pauses, before):
+            if hook is not None:
+                hook()
+            call()
+            row.append(timing_samples(call, min_batch=min_batch, repeats=repeats, budget=budget))
+            if pause:
+                time.sleep(pause)
         result.append(row)
     return result
+
+
+def case_inputs(kernel, n):
+    """The seeded host data of one case: (A, x) for matvec, (a,) for the sum."""
+    if kernel == "matvec":
+        return make_matvec_inputs(n, dtype())
+    return (make_sum_input(n, dtype()),)
+
+
+def place_case(be, kernel, n, inputs, resident=True, label=None):
+    """Place ``inputs`` (from ``case_inputs``) on the open ``be``; verify one call.
+
+    Returns ``(call, placed)``: ``call()`` runs the kernel once (resident: on
+    data placed by ``put``; end-to-end: from the host arrays) and ``placed`` is
+    the Resident to ``free`` (None for end-to-end).  Raises InsufficientMemory
+    (before allocating) when the case does not fit, AssertionError for a wrong
+    result.
+    """
+    check_fits(be, kernel, n, dtype(), be.workers, resident, started=True)
+    label = label or be.name
+    data = be.put(inputs[0]) if resident else inputs[0]
+    if kernel == "matvec":
+        A, x = inputs
+        call = lambda: be.matvec(data, x)  # noqa: E731
+        check_matvec(call(), A, x, label)
+    else:
+        call = lambda: be.vector_sum(data)  # noqa: E731
+        check_sum(call(), inputs[0], label)
+    return call, (data if resident else None)
 
 
 def _skip(backend, kernel, n, exc):
@@ -159,17 +216,9 @@ def prepare_case(backend, kernel, n, workers, resident=True, factory=None):
         # Before the data is allocated: a case too large is skipped, not killed.
         # The backend is open, so its processes are already counted as used.
         check_fits(be, kernel, n, dtype(), be.workers, resident, started=True)
-        if kernel == "matvec":
-            A, x = make_matvec_inputs(n, dtype())
-            data = be.put(A) if resident else A
-            call = lambda: be.matvec(data, x)  # noqa: E731
-            check_matvec(call(), A, x, backend)
-            return be, call, A
-        a = make_sum_input(n, dtype())
-        data = be.put(a) if resident else a
-        call = lambda: be.vector_sum(data)  # noqa: E731
-        check_sum(call(), a, backend)
-        return be, call, a
+        inputs = case_inputs(kernel, n)
+        call, _ = place_case(be, kernel, n, inputs, resident, label=backend)
+        return be, call, inputs[0]
     except BaseException as exc:
         be.close()  # asv does not call teardown after a failed or skipped setup
         if isinstance(exc, InsufficientMemory):
@@ -178,17 +227,17 @@ def prepare_case(backend, kernel, n, workers, resident=True, factory=None):
 
 
 class Benchmark:
-    """Base of every benchmark class: asv's settings and the clean-up of opened cases.
+    """Base of every benchmark class: asv's timeout and the clean-up of opened cases.
 
-    ``processes = 2``: asv runs each benchmark in two processes, in interleaved
-    rounds, so a burst of noise from a neighbour on a shared machine hits one of
-    two rounds, not the whole row.  ``open_case`` wraps ``prepare_case`` and
-    remembers the backend, which ``teardown`` closes.  asv calls no teardown
-    after a failed or skipped setup, so a failing ``open_case`` closes every
-    case this setup opened before it.
+    Every benchmark here is a ``track_``, which asv runs in one process (its
+    ``processes``/``rounds`` settings apply to ``time_`` benchmarks only, and a
+    later round's value would replace the first's); repeated processes, where a
+    figure needs them, are ``benchmarks.pairs``'s.  ``open_case`` wraps
+    ``prepare_case`` and remembers the backend, which ``teardown`` closes.  asv
+    calls no teardown after a failed or skipped setup, so a failing
+    ``open_case`` closes every case this setup opened before it.
     """
 
-    processes = 2
     timeout = 900
 
     def open_case(self, backend, kernel, n, resident=True, factory=None, n_workers=None):

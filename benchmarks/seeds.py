@@ -9,7 +9,8 @@ asv run, so a ratio never mixes two runs.
 * ``SeedMatVec`` / ``SeedVectorSum``: (variant, N), resident timing (what the
   seed has in place before its call is placed in setup), workers = the suite's.
 * ``SeedRatio``: seed / backend time at the largest of those N, the two timed in
-  alternation in one process (the figure to read for "at least as fast").
+  alternation in one process and repeated over processes, with its 95% interval
+  (the figure to read for "at least as fast").
   The variant names say which backend they compare to: ``seed-<backend>``
   (``seed-mpi-allreduce`` is a second MPI sum; see kernels.seeds).
 
@@ -17,12 +18,10 @@ Sizes: every other N of the suite's (the seeds pickle whole arrays per call,
 so large N are slow; the results still share N with the suite's rows).
 """
 
-import statistics
-
 from kernels.facts import KERNELS
-from kernels.seeds import SEED_VERSIONS, seed_version, variants
+from kernels.seeds import seed_version, variants
 
-from . import common
+from . import common, pairs
 
 
 class _SeedKernel(common.Benchmark):
@@ -51,29 +50,28 @@ class SeedVectorSum(_SeedKernel):
 
 
 class SeedRatio(common.Benchmark):
-    """Seed time / parbench backend time, the two timed in alternation in one process.
+    """Seed time / parbench backend time, with its 95% interval (``track_ratio_low/high``).
 
     At the largest N of the seed benchmarks, both with resident data and the same
-    workers: each round times the seed variant, pauses 0.3 s (spinning MPI ranks
-    go idle), times the backend it is the plain version of, pauses again; the
-    result is the median over rounds of the ratio (> 1: parbench is faster).
-    Ratios of two benchmarks run minutes apart drift with the machine's memory
-    bandwidth; this one does not mix moments.
+    workers, timed in alternation in one process and repeated over processes
+    (``benchmarks.pairs``): > 1 means parbench is faster.
     """
 
     params = [[f"{kernel}:{variant}" for kernel in KERNELS for variant in variants(kernel)]]
     param_names = ["kernel:variant"]
     unit = "ratio"
-    rounds = 5
+    setup_cache = staticmethod(pairs.setup_cache)
 
-    def setup(self, case):
+    def setup(self, cache, case):
         kernel, variant = case.split(":")
-        n = common.sizes(kernel)[::2][-1]
-        self.seed_call, _ = self.open_case(variant, kernel, n, factory=seed_version)
-        self.call, _ = self.open_case(SEED_VERSIONS[variant].compares_to, kernel, n)
+        k = pairs.key("seed ratio", kernel, "resident", variant, common.sizes(kernel)[::2][-1])
+        self.value = [pairs.lookup(cache, k, i) for i in range(3)]
 
-    def track_ratio(self, case):
-        rounds = common.alternate([self.seed_call, self.call], self.rounds)
-        return statistics.median(
-            statistics.median(seed) / statistics.median(ours) for seed, ours in rounds
-        )
+    def track_ratio(self, cache, case):
+        return self.value[0]
+
+    def track_ratio_low(self, cache, case):
+        return self.value[1]
+
+    def track_ratio_high(self, cache, case):
+        return self.value[2]

@@ -21,20 +21,9 @@ in memory (``kernels.memory.check_fits``, checked after ``open`` and before the
 data is allocated; lower the limit with ``PARBENCH_MEMORY_LIMIT``).
 """
 
-from kernels import BACKENDS, BackendUnavailable, backend_class
+from kernels import BACKENDS
 
 from . import common
-
-
-def _remote_backends():
-    return [name for name in common.selected_backends(BACKENDS) if _is_remote(name)]
-
-
-def _is_remote(name):
-    try:
-        return backend_class(name).data_is_remote
-    except BackendUnavailable:
-        return True  # cannot tell here; setup will record the skip and why
 
 
 class _Kernel(common.Benchmark):
@@ -63,7 +52,7 @@ class MatVec(_Kernel):
 
 class MatVecEndToEnd(MatVec):
     resident = False
-    params = [_remote_backends(), common.sizes("matvec")]
+    params = [common.remote_backends(), common.sizes("matvec")]
 
 
 class MatVecSerial(_Kernel):
@@ -81,7 +70,7 @@ class VectorSum(_Kernel):
 
 class VectorSumEndToEnd(VectorSum):
     resident = False
-    params = [_remote_backends(), common.sizes("sum")]
+    params = [common.remote_backends(), common.sizes("sum")]
 
 
 class VectorSumSerial(_Kernel):

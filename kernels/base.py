@@ -78,6 +78,9 @@ class Backend(abc.ABC):
 
     name = None
     data_is_remote = False
+    #: seconds the backend's workers keep spinning on a core after a call returns
+    #: (a measurement timing something else next waits this long first)
+    spin_after_call_s = 0.0
 
     def __init__(self, workers=None, dtype=np.float64):
         self.workers = v.check_workers(workers)
@@ -151,6 +154,14 @@ class Backend(abc.ABC):
     def _one_thread(self, elements):
         """True if an input of ``elements`` elements runs on one thread (serial_below)."""
         return elements < self.serial_below
+
+    def claim_threads(self):  # noqa: B027 (optional hook: most backends have nothing to re-apply)
+        """Re-apply this backend's thread settings (BLAS threads) in this process.
+
+        For a measurement that alternates two open backends whose settings differ
+        (numpy with N BLAS threads and the one-thread baseline): called before
+        each side's timing, outside the timed region.  Default: nothing to do.
+        """
 
     def describe(self):
         """Settings of this backend as a dict of str -> str (threads, device, versions)."""

@@ -14,5 +14,7 @@ python -m benchmarks.plot
 # where headless Chromium is installed: the site's index and graph page, checked, as PNGs
 if command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1; then
     machine=$(python -c 'from asv.machine import Machine; print(Machine.get_unique_machine_name())')
-    python scripts/site_browser.py html --out "plots/$machine"
+    # a failed check is reported, not fatal: the results and plots are already written
+    python scripts/site_browser.py html --out "plots/$machine" ||
+        echo "run-all: the site screenshots did not pass their check (see above)" >&2
 fi

@@ -1,4 +1,5 @@
 """Fixtures shared by the test files; plain helpers are in tests/helpers.py."""
+
 import os
 import pathlib
 import time
@@ -10,8 +11,11 @@ from kernels import BACKENDS
 from .helpers import open_or_skip
 
 
-@pytest.fixture(scope="module", params=[(b, d) for b in BACKENDS for d in ("float64", "float32")],
-                ids=lambda p: f"{p[0]}-{p[1]}")
+@pytest.fixture(
+    scope="module",
+    params=[(b, d) for b in BACKENDS for d in ("float64", "float32")],
+    ids=lambda p: f"{p[0]}-{p[1]}",
+)
 def backend(request):
     """One open backend per (name, dtype) for the whole module; closed afterwards."""
     name, dtype = request.param
@@ -39,8 +43,11 @@ def _mapped_shm():
     mapped = set()
     for maps in pathlib.Path("/proc").glob("[0-9]*/maps"):
         try:
-            mapped.update(line.split("/dev/shm/", 1)[1].split()[0]
-                          for line in maps.read_text().splitlines() if "/dev/shm/mpich_shm_" in line)
+            mapped.update(
+                line.split("/dev/shm/", 1)[1].split()[0]
+                for line in maps.read_text().splitlines()
+                if "/dev/shm/mpich_shm_" in line
+            )
         except (OSError, IndexError):
             pass
     return mapped

@@ -19,6 +19,7 @@
   ``result_rows``, ``plot_results``; ``benchmarks_module`` (import one module of
   benchmarks/ as asv does).
 """
+
 import importlib
 import json
 import os
@@ -47,7 +48,7 @@ SIZES = sorted({0, 1, 2, 3, 7, 1000, 1025, WORKERS + 1})
 # checks every backend on both sides, test_numba.py and test_cython_openmp.py that
 # these sizes straddle their backend's switch.
 SWITCH_SUM_N = [2**13 - 1, 2**13 + 3, 2**18 - 1, 2**18 + 3]
-SWITCH_MATVEC_N = [90, 91, 511, 513]   # N*N: 8100 < 2**13 <= 8281; 261121 < 2**18 <= 263169
+SWITCH_MATVEC_N = [90, 91, 511, 513]  # N*N: 8100 < 2**13 <= 8281; 261121 < 2**18 <= 263169
 
 
 def check_switch_sizes_straddle(threshold):
@@ -56,11 +57,13 @@ def check_switch_sizes_straddle(threshold):
     assert any(n < threshold <= n + 4 for n in SWITCH_SUM_N)
     assert any(a * a < threshold <= b * b for a, b in zip(SWITCH_MATVEC_N, SWITCH_MATVEC_N[1:]))
 
+
 HIDE_OPENCL = {"POCL_DEVICES": "none"}
 HIDE_MPI = {"MPI4PY_LIBMPI": "/nonexistent/libmpi.so.12"}
 
 
 # ------------------------------------------------------------------- opening
+
 
 def open_or_skip(name, workers=WORKERS, dtype="float64", make=get_backend):
     """Open ``make(name, ...)`` (a backend; ``make=seed_version`` for a seed variant),
@@ -77,17 +80,24 @@ def unavailable(name, workers=2, dtype="float64"):
     with pytest.raises(BackendUnavailable) as info:
         be.open()
     assert not be.is_open
-    be.close()                      # safe after a failed open
+    be.close()  # safe after a failed open
     return str(info.value)
 
 
 # ------------------------------------------------------------ child processes
 
+
 def run_python_code(code, env_extra, timeout=60):
     """``python -c code`` in the repository root with ``env_extra`` added to the environment."""
     env = {**os.environ, **env_extra}
-    return subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True,
-                          text=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 OPEN_IN_CHILD = """
@@ -101,6 +111,7 @@ except BackendUnavailable as exc:
 
 
 # ------------------------------------------------------ tagged processes
+
 
 def new_tag(name):
     """A PARBENCH_TEST_TAG value no other test (or run on this machine) uses."""
@@ -160,11 +171,15 @@ def live_children():
 
 def is_backend_worker(cmdline):
     """Whether a command line is an MPI rank or multiprocessing worker of a backend or seed."""
-    return ("kernels.mpi.rank" in cmdline or "kernels.seeds.mpi_rank" in cmdline
-            or "multiprocessing.spawn" in cmdline)
+    return (
+        "kernels.mpi.rank" in cmdline
+        or "kernels.seeds.mpi_rank" in cmdline
+        or "multiprocessing.spawn" in cmdline
+    )
 
 
 # -------------------------------------------------------------- scenarios
+
 
 def run_scenario(module, name, tag, timeout=60, extra_env=None):
     """Run ``scenario_<name>()`` of the test module ``module`` in a new Python process and session.
@@ -180,8 +195,15 @@ def run_scenario(module, name, tag, timeout=60, extra_env=None):
     code = f"import {module} as t; t.scenario_{name}()"
     left = []
     try:
-        done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True,
-                              text=True, timeout=timeout, start_new_session=True)
+        done = subprocess.run(
+            [sys.executable, "-c", code],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            start_new_session=True,
+        )
     finally:
         _, left = wait_none_tagged(tag, 5.0)
         if left:
@@ -189,7 +211,7 @@ def run_scenario(module, name, tag, timeout=60, extra_env=None):
     out = done.stdout + done.stderr
     lines = [ln for ln in done.stdout.splitlines() if ln.startswith("RESULT ")]
     assert lines, f"scenario {name} printed no RESULT (rc {done.returncode}):\n{out[-3000:]}"
-    return done.returncode, json.loads(lines[-1][len("RESULT "):]), out, left
+    return done.returncode, json.loads(lines[-1][len("RESULT ") :]), out, left
 
 
 def report_result(**fields):
@@ -199,6 +221,7 @@ def report_result(**fields):
 
 # -------------------------------------------------------------------- asv
 
+
 def asv_project(tmp_path, benchmark_dir=None, **env_extra):
     """An asv config in tmp_path (results, html, env and HOME there) and the env to run with.
 
@@ -206,22 +229,46 @@ def asv_project(tmp_path, benchmark_dir=None, **env_extra):
     """
     lines = (ROOT / "asv.conf.json").read_text().splitlines()
     conf = json.loads("\n".join(ln for ln in lines if not ln.lstrip().startswith("//")))
-    conf.update(repo=str(ROOT), benchmark_dir=str(benchmark_dir or ROOT / "benchmarks"),
-                results_dir=str(tmp_path / "results"), html_dir=str(tmp_path / "html"),
-                env_dir=str(tmp_path / "env"))
+    conf.update(
+        repo=str(ROOT),
+        benchmark_dir=str(benchmark_dir or ROOT / "benchmarks"),
+        results_dir=str(tmp_path / "results"),
+        html_dir=str(tmp_path / "html"),
+        env_dir=str(tmp_path / "env"),
+    )
     (tmp_path / "asv.conf.json").write_text(json.dumps(conf))
     tag = new_tag("asv")
-    env = {**os.environ, "HOME": str(tmp_path), "PARBENCH_SIZES": "quick",
-           "PARBENCH_TEST_TAG": tag, **env_extra}
-    r = subprocess.run([ASV, "machine", "--yes", "--machine", "ci"], env=env, cwd=tmp_path,
-                       capture_output=True, text=True, timeout=120)
+    env = {
+        **os.environ,
+        "HOME": str(tmp_path),
+        "PARBENCH_SIZES": "quick",
+        "PARBENCH_TEST_TAG": tag,
+        **env_extra,
+    }
+    r = subprocess.run(
+        [ASV, "machine", "--yes", "--machine", "ci"],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert r.returncode == 0, r.stdout + r.stderr
     return env, tag, tmp_path / "results"
 
 
 def asv_run_args(*extra):
-    return [ASV, "run", "--python=same", "--set-commit-hash", "HEAD", "--machine", "ci",
-            "--show-stderr", *extra]
+    return [
+        ASV,
+        "run",
+        "--python=same",
+        "--set-commit-hash",
+        "HEAD",
+        "--machine",
+        "ci",
+        "--show-stderr",
+        *extra,
+    ]
 
 
 def result_rows(results_dir):
@@ -250,6 +297,7 @@ def plot_results(results_dir, out_dir):
     plot = benchmarks_module("plot")
     buf = io.StringIO()
     with contextlib.redirect_stdout(buf), contextlib.redirect_stderr(buf):
-        status = plot.main(["--results", str(results_dir), "--output", str(out_dir),
-                            "--format", "png"])
+        status = plot.main(
+            ["--results", str(results_dir), "--output", str(out_dir), "--format", "png"]
+        )
     return status, buf.getvalue()

@@ -17,8 +17,8 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 if REPO not in sys.path:
     sys.path.insert(0, REPO)
 
-from benchmarks.report.results import Run, find_runs, select_runs
-from benchmarks.report.series import collect, summarize
+from benchmarks.report.results import Run, find_runs, select_runs  # noqa: E402 (path above)
+from benchmarks.report.series import collect, summarize  # noqa: E402
 
 NAN = float("nan")
 MACHINE = "testbox"
@@ -70,8 +70,12 @@ SUM_RESIDENT = {
     "mpi": [3e-5, 9e-4],
 }
 ROOF_READ, ROOF_TRIAD = 30.0, 25.0
-INFO = {"blas": "openblas 0.3.27 (1 thread)", "workers": "2", "mpi": "MPICH 5.0.2",
-        "dtype": "float64"}
+INFO = {
+    "blas": "openblas 0.3.27 (1 thread)",
+    "workers": "2",
+    "mpi": "MPICH 5.0.2",
+    "dtype": "float64",
+}
 
 
 def _r(v):
@@ -120,27 +124,49 @@ def write_results(root, with_roof=True, with_info=True, info=None):
         benchmarks[name] = _meta(name, params, names, unit)
         rows[name] = _row(values, params, full)
 
-    add("suite.MatVec.track_time", [BACKENDS, MV_N], ["backend", "N"],
-        _product(MV_RESIDENT, BACKENDS, MV_N))
+    add(
+        "suite.MatVec.track_time",
+        [BACKENDS, MV_N],
+        ["backend", "N"],
+        _product(MV_RESIDENT, BACKENDS, MV_N),
+    )
     e2e = _product(MV_E2E, DATA_BACKENDS, MV_N)
     # the "multiprocessing" rows are null inside a list here; VectorSumEndToEnd is the
     # whole-null case
     add("suite.MatVecEndToEnd.track_time", [DATA_BACKENDS, MV_N], ["backend", "N"], e2e, full=False)
     add("suite.MatVecSerial.track_time", [MV_N], ["N"], MV_SERIAL)
-    add("suite.VectorSum.track_time", [BACKENDS, SUM_N], ["backend", "N"],
-        _product(SUM_RESIDENT, BACKENDS, SUM_N))
+    add(
+        "suite.VectorSum.track_time",
+        [BACKENDS, SUM_N],
+        ["backend", "N"],
+        _product(SUM_RESIDENT, BACKENDS, SUM_N),
+    )
     add("suite.VectorSumEndToEnd.track_time", [DATA_BACKENDS, SUM_N], ["backend", "N"], None)
     add("suite.VectorSumSerial.track_time", [SUM_N], ["N"], SUM_SERIAL)
     if with_roof:
         add("roof.MemoryRoof.track_read", [], [], [ROOF_READ], unit="GB/s")
         add("roof.MemoryRoof.track_triad", [], [], [ROOF_TRIAD], unit="GB/s")
-    add("roof.RoofFraction.track_percent", [["matvec", "sum"], ["numba", "mpi"]],
-        ["kernel", "backend"], [88.0, NAN, 95.0, 101.0], unit="%")
+    add(
+        "roof.RoofFraction.track_percent",
+        [["matvec", "sum"], ["numba", "mpi"]],
+        ["kernel", "backend"],
+        [88.0, NAN, 95.0, 101.0],
+        unit="%",
+    )
     # seed-mpi at 4096: 5e-3 s vs mpi resident 2.5e-3 s -> parbench 2x faster
-    add("seeds.SeedMatVec.track_time", [["seed-mpi", "seed-opencl"], [256, 4096]], ["variant", "N"],
-        [1e-3, 5e-3, NAN, 8e-3])
-    add("seeds.SeedRatio.track_ratio", [["matvec:seed-mpi", "sum:seed-numba"]], ["kernel:variant"],
-        [0.9, NAN], unit="ratio")
+    add(
+        "seeds.SeedMatVec.track_time",
+        [["seed-mpi", "seed-opencl"], [256, 4096]],
+        ["variant", "N"],
+        [1e-3, 5e-3, NAN, 8e-3],
+    )
+    add(
+        "seeds.SeedRatio.track_ratio",
+        [["matvec:seed-mpi", "sum:seed-numba"]],
+        ["kernel:variant"],
+        [0.9, NAN],
+        unit="ratio",
+    )
     if with_info:
         settings = json.dumps(INFO if info is None else info, sort_keys=True)
         add("runinfo.RunInfo.track_info", [[settings]], ["settings"], [2], unit="workers")
@@ -159,8 +185,10 @@ def write_results(root, with_roof=True, with_info=True, info=None):
             }
         )
     )
-    for commit, date, factor in ((OLD_COMMIT, 1700000000000, 10.0),
-                                 (NEW_COMMIT, 1700000500000, 1.0)):
+    for commit, date, factor in (
+        (OLD_COMMIT, 1700000000000, 10.0),
+        (NEW_COMMIT, 1700000500000, 1.0),
+    ):
         results = {}
         for name, row in rows.items():
             row = json.loads(json.dumps(row))
@@ -213,8 +241,14 @@ def check_svg(path):
 
 def run_python(*args, timeout=300):
     """``python *args`` in the repository root; the CompletedProcess (text)."""
-    return subprocess.run([sys.executable, *args], cwd=REPO, capture_output=True, text=True,
-                          timeout=timeout, check=False)
+    return subprocess.run(
+        [sys.executable, *args],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
 
 
 def load_script(name):
@@ -230,4 +264,5 @@ def load_script(name):
 site_browser = load_script("site_browser")
 needs_chromium = pytest.mark.skipif(
     site_browser.find_chromium() is None,
-    reason="chromium not installed (as root: apt-get install -y chromium)")
+    reason="chromium not installed (as root: apt-get install -y chromium)",
+)

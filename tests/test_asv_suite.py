@@ -1,4 +1,5 @@
 """A quick asv run of the whole suite (benchmarks/) ends with a number for every backend x N."""
+
 import math
 import os
 import subprocess
@@ -20,14 +21,21 @@ def _available(name):
 
 @pytest.mark.timeout(1500)
 def test_quick_asv_run_has_no_failed_or_skipped_benchmark(tmp_path):
-    env, tag, results = asv_project(tmp_path)   # tag: inherited by every process the run starts
-    r = subprocess.run(asv_run_args(), env=env, cwd=tmp_path, capture_output=True, text=True,
-                       timeout=1200)
+    env, tag, results = asv_project(tmp_path)  # tag: inherited by every process the run starts
+    r = subprocess.run(
+        asv_run_args(), env=env, cwd=tmp_path, capture_output=True, text=True, timeout=1200
+    )
     assert r.returncode == 0, r.stdout[-4000:] + r.stderr[-4000:]
 
     kernel_rows = {k: v for k, v in result_rows(results).items() if k.startswith("suite.")}
-    expected = {"MatVec", "MatVecEndToEnd", "MatVecSerial", "VectorSum", "VectorSumEndToEnd",
-                "VectorSumSerial"}
+    expected = {
+        "MatVec",
+        "MatVecEndToEnd",
+        "MatVecSerial",
+        "VectorSum",
+        "VectorSumEndToEnd",
+        "VectorSumSerial",
+    }
     assert {k.split(".")[1] for k in kernel_rows} == expected
     unavailable = [b for b in BACKENDS if not _available(b)]
     for name, values in kernel_rows.items():

@@ -8,6 +8,7 @@ numpy's answer.  Policy (kernels.validate): only float64/float32 arrays are
 accepted; other dtypes and mixed dtypes are refused with TypeError, never
 converted; non-C-contiguous inputs are copied to C order.
 """
+
 import re
 import warnings
 
@@ -43,67 +44,154 @@ def _inputs(dtype):
 # name -> (call(be, A, x, a, other_dtype), error type, regexes the message must match)
 # {dt} in a regex is replaced by the backend's dtype name, {ot} by the other float dtype.
 REFUSED = {
-    "A 1-D": (lambda be, A, x, a, ot: be.matvec(x, x), ValueError,
-              [r"\bA\b", r"2-D", r"\(N, N\)", r"\(5,\)"]),
-    "A 3-D": (lambda be, A, x, a, ot: be.matvec(A.reshape(1, N, N), x), ValueError,
-              [r"\bA\b", r"2-D", r"\(1, 5, 5\)"]),
-    "A not square": (lambda be, A, x, a, ot: be.matvec(A[:3], x[:3]), ValueError,
-                     [r"\bA\b", r"square", r"\(N, N\)", r"\(3, 5\)"]),
-    "A not square, put": (lambda be, A, x, a, ot: be.put(A[:, :3]), ValueError,
-                          [r"\bA\b", r"square", r"\(5, 3\)"]),
-    "x wrong length": (lambda be, A, x, a, ot: be.matvec(A, x[:3]), ValueError,
-                       [r"\bx\b", r"\(5,\)", r"\(3,\)"]),
-    "x wrong length, resident A": (lambda be, A, x, a, ot: be.matvec(be.put(A), np.ones(7, x.dtype)),
-                                   ValueError, [r"\bx\b", r"\(5,\)", r"\(7,\)"]),
-    "x 2-D": (lambda be, A, x, a, ot: be.matvec(A, x.reshape(N, 1)), ValueError,
-              [r"\bx\b", r"1-D", r"\(N,\)", r"\(5, 1\)"]),
-    "a 2-D": (lambda be, A, x, a, ot: be.vector_sum(A), ValueError,
-              [r"\ba\b", r"1-D", r"\(N,\)", r"\(5, 5\)"]),
-    "put 3-D": (lambda be, A, x, a, ot: be.put(np.ones((2, 2, 2), A.dtype)), ValueError,
-                [r"1-D", r"2-D", r"\(2, 2, 2\)"]),
-    "put 0-D": (lambda be, A, x, a, ot: be.put(np.array(1.0, A.dtype)), ValueError,
-                [r"1-D", r"2-D", r"\(\)"]),
-    "int A": (lambda be, A, x, a, ot: be.matvec(A.astype(np.int64), x), TypeError,
-              [r"\bA\b", r"{dt}", r"int64", r"refused"]),
-    "int32 a": (lambda be, A, x, a, ot: be.vector_sum(np.arange(N, dtype=np.int32)), TypeError,
-                [r"\ba\b", r"{dt}", r"int32", r"refused"]),
-    "complex x": (lambda be, A, x, a, ot: be.matvec(A, x.astype(np.complex128)), TypeError,
-                  [r"\bx\b", r"{dt}", r"complex128", r"refused"]),
-    "complex64 a": (lambda be, A, x, a, ot: be.vector_sum(a.astype(np.complex64)), TypeError,
-                    [r"\ba\b", r"complex64", r"refused"]),
-    "float16 a": (lambda be, A, x, a, ot: be.vector_sum(a.astype(np.float16)), TypeError,
-                  [r"\ba\b", r"float16", r"refused"]),
-    "longdouble x": (lambda be, A, x, a, ot: be.matvec(A, x.astype(np.longdouble)), TypeError,
-                     [r"\bx\b", r"float128|longdouble", r"refused"]),
+    "A 1-D": (
+        lambda be, A, x, a, ot: be.matvec(x, x),
+        ValueError,
+        [r"\bA\b", r"2-D", r"\(N, N\)", r"\(5,\)"],
+    ),
+    "A 3-D": (
+        lambda be, A, x, a, ot: be.matvec(A.reshape(1, N, N), x),
+        ValueError,
+        [r"\bA\b", r"2-D", r"\(1, 5, 5\)"],
+    ),
+    "A not square": (
+        lambda be, A, x, a, ot: be.matvec(A[:3], x[:3]),
+        ValueError,
+        [r"\bA\b", r"square", r"\(N, N\)", r"\(3, 5\)"],
+    ),
+    "A not square, put": (
+        lambda be, A, x, a, ot: be.put(A[:, :3]),
+        ValueError,
+        [r"\bA\b", r"square", r"\(5, 3\)"],
+    ),
+    "x wrong length": (
+        lambda be, A, x, a, ot: be.matvec(A, x[:3]),
+        ValueError,
+        [r"\bx\b", r"\(5,\)", r"\(3,\)"],
+    ),
+    "x wrong length, resident A": (
+        lambda be, A, x, a, ot: be.matvec(be.put(A), np.ones(7, x.dtype)),
+        ValueError,
+        [r"\bx\b", r"\(5,\)", r"\(7,\)"],
+    ),
+    "x 2-D": (
+        lambda be, A, x, a, ot: be.matvec(A, x.reshape(N, 1)),
+        ValueError,
+        [r"\bx\b", r"1-D", r"\(N,\)", r"\(5, 1\)"],
+    ),
+    "a 2-D": (
+        lambda be, A, x, a, ot: be.vector_sum(A),
+        ValueError,
+        [r"\ba\b", r"1-D", r"\(N,\)", r"\(5, 5\)"],
+    ),
+    "put 3-D": (
+        lambda be, A, x, a, ot: be.put(np.ones((2, 2, 2), A.dtype)),
+        ValueError,
+        [r"1-D", r"2-D", r"\(2, 2, 2\)"],
+    ),
+    "put 0-D": (
+        lambda be, A, x, a, ot: be.put(np.array(1.0, A.dtype)),
+        ValueError,
+        [r"1-D", r"2-D", r"\(\)"],
+    ),
+    "int A": (
+        lambda be, A, x, a, ot: be.matvec(A.astype(np.int64), x),
+        TypeError,
+        [r"\bA\b", r"{dt}", r"int64", r"refused"],
+    ),
+    "int32 a": (
+        lambda be, A, x, a, ot: be.vector_sum(np.arange(N, dtype=np.int32)),
+        TypeError,
+        [r"\ba\b", r"{dt}", r"int32", r"refused"],
+    ),
+    "complex x": (
+        lambda be, A, x, a, ot: be.matvec(A, x.astype(np.complex128)),
+        TypeError,
+        [r"\bx\b", r"{dt}", r"complex128", r"refused"],
+    ),
+    "complex64 a": (
+        lambda be, A, x, a, ot: be.vector_sum(a.astype(np.complex64)),
+        TypeError,
+        [r"\ba\b", r"complex64", r"refused"],
+    ),
+    "float16 a": (
+        lambda be, A, x, a, ot: be.vector_sum(a.astype(np.float16)),
+        TypeError,
+        [r"\ba\b", r"float16", r"refused"],
+    ),
+    "longdouble x": (
+        lambda be, A, x, a, ot: be.matvec(A, x.astype(np.longdouble)),
+        TypeError,
+        [r"\bx\b", r"float128|longdouble", r"refused"],
+    ),
     "bool a": (lambda be, A, x, a, ot: be.vector_sum(a > 0), TypeError, [r"\ba\b", r"bool"]),
-    "object a": (lambda be, A, x, a, ot: be.vector_sum(a.astype(object)), TypeError,
-                 [r"\ba\b", r"object"]),
-    "big-endian a": (lambda be, A, x, a, ot: be.vector_sum(a.astype(a.dtype.newbyteorder(">"))),
-                     TypeError, [r"\ba\b", r">f"]),
-    "mixed: x other float": (lambda be, A, x, a, ot: be.matvec(A, x.astype(ot)), TypeError,
-                             [r"\bx\b", r"{dt}", r"{ot}", r"mixed dtypes are refused"]),
-    "mixed: A other float": (lambda be, A, x, a, ot: be.matvec(A.astype(ot), x.astype(ot)),
-                             TypeError, [r"\bA\b", r"{dt}", r"{ot}", r"mixed dtypes are refused"]),
-    "mixed: resident A, x other": (lambda be, A, x, a, ot: be.matvec(be.put(A), x.astype(ot)),
-                                   TypeError, [r"\bx\b", r"{dt}", r"{ot}"]),
-    "mixed: sum other float": (lambda be, A, x, a, ot: be.vector_sum(a.astype(ot)), TypeError,
-                               [r"\ba\b", r"{dt}", r"{ot}"]),
-    "list x": (lambda be, A, x, a, ot: be.matvec(A, x.tolist()), TypeError,
-               [r"\bx\b", r"numpy\.ndarray", r"list", r"not converted"]),
-    "list a": (lambda be, A, x, a, ot: be.vector_sum([1.0, 2.0]), TypeError,
-               [r"\ba\b", r"numpy\.ndarray", r"list"]),
+    "object a": (
+        lambda be, A, x, a, ot: be.vector_sum(a.astype(object)),
+        TypeError,
+        [r"\ba\b", r"object"],
+    ),
+    "big-endian a": (
+        lambda be, A, x, a, ot: be.vector_sum(a.astype(a.dtype.newbyteorder(">"))),
+        TypeError,
+        [r"\ba\b", r">f"],
+    ),
+    "mixed: x other float": (
+        lambda be, A, x, a, ot: be.matvec(A, x.astype(ot)),
+        TypeError,
+        [r"\bx\b", r"{dt}", r"{ot}", r"mixed dtypes are refused"],
+    ),
+    "mixed: A other float": (
+        lambda be, A, x, a, ot: be.matvec(A.astype(ot), x.astype(ot)),
+        TypeError,
+        [r"\bA\b", r"{dt}", r"{ot}", r"mixed dtypes are refused"],
+    ),
+    "mixed: resident A, x other": (
+        lambda be, A, x, a, ot: be.matvec(be.put(A), x.astype(ot)),
+        TypeError,
+        [r"\bx\b", r"{dt}", r"{ot}"],
+    ),
+    "mixed: sum other float": (
+        lambda be, A, x, a, ot: be.vector_sum(a.astype(ot)),
+        TypeError,
+        [r"\ba\b", r"{dt}", r"{ot}"],
+    ),
+    "list x": (
+        lambda be, A, x, a, ot: be.matvec(A, x.tolist()),
+        TypeError,
+        [r"\bx\b", r"numpy\.ndarray", r"list", r"not converted"],
+    ),
+    "list a": (
+        lambda be, A, x, a, ot: be.vector_sum([1.0, 2.0]),
+        TypeError,
+        [r"\ba\b", r"numpy\.ndarray", r"list"],
+    ),
     "scalar a": (lambda be, A, x, a, ot: be.vector_sum(3.0), TypeError, [r"\ba\b", r"float"]),
-    "masked a": (lambda be, A, x, a, ot: be.vector_sum(np.ma.masked_less(a, 0)), TypeError,
-                 [r"\ba\b", r"masked"]),
-    "resident x": (lambda be, A, x, a, ot: be.matvec(be.put(A), be.put(x)), TypeError,
-                   [r"\bx\b", r"numpy\.ndarray", r"Resident"]),
-    "sum of a resident matrix": (lambda be, A, x, a, ot: be.vector_sum(be.put(A)), ValueError,
-                                 [r"1-D", r"\(5, 5\)"]),
-    "matvec of a resident vector": (lambda be, A, x, a, ot: be.matvec(be.put(a), x), ValueError,
-                                    [r"2-D", r"\(5,\)"]),
+    "masked a": (
+        lambda be, A, x, a, ot: be.vector_sum(np.ma.masked_less(a, 0)),
+        TypeError,
+        [r"\ba\b", r"masked"],
+    ),
+    "resident x": (
+        lambda be, A, x, a, ot: be.matvec(be.put(A), be.put(x)),
+        TypeError,
+        [r"\bx\b", r"numpy\.ndarray", r"Resident"],
+    ),
+    "sum of a resident matrix": (
+        lambda be, A, x, a, ot: be.vector_sum(be.put(A)),
+        ValueError,
+        [r"1-D", r"\(5, 5\)"],
+    ),
+    "matvec of a resident vector": (
+        lambda be, A, x, a, ot: be.matvec(be.put(a), x),
+        ValueError,
+        [r"2-D", r"\(5,\)"],
+    ),
     "freed resident": (lambda be, A, x, a, ot: _freed(be, a), ValueError, [r"freed"]),
-    "free a non-resident": (lambda be, A, x, a, ot: be.free(a), TypeError,
-                            [r"Resident", r"ndarray"]),
+    "free a non-resident": (
+        lambda be, A, x, a, ot: be.free(a),
+        TypeError,
+        [r"Resident", r"ndarray"],
+    ),
 }
 
 
@@ -163,23 +251,29 @@ def test_same_refusal_in_every_backend():
 
 # -- bad arguments to get_backend (no backend is opened) ---------------------
 
+
 @pytest.mark.parametrize("name", BACKENDS)
-@pytest.mark.parametrize("workers, err, pattern", [
-    (0, ValueError, r"workers must be an integer >= 1, got 0"),
-    (-2, ValueError, r"workers must be an integer >= 1, got -2"),
-    (1.5, TypeError, r"workers must be an integer >= 1, got 1\.5"),
-    (2.0, TypeError, r"workers must be an integer >= 1, got 2\.0"),
-    ("2", TypeError, r"workers must be an integer >= 1, got '2'"),
-    (True, TypeError, r"workers must be an integer >= 1, got True"),
-])
+@pytest.mark.parametrize(
+    "workers, err, pattern",
+    [
+        (0, ValueError, r"workers must be an integer >= 1, got 0"),
+        (-2, ValueError, r"workers must be an integer >= 1, got -2"),
+        (1.5, TypeError, r"workers must be an integer >= 1, got 1\.5"),
+        (2.0, TypeError, r"workers must be an integer >= 1, got 2\.0"),
+        ("2", TypeError, r"workers must be an integer >= 1, got '2'"),
+        (True, TypeError, r"workers must be an integer >= 1, got True"),
+    ],
+)
 def test_bad_workers(name, workers, err, pattern):
     with pytest.raises(err, match=pattern):
         get_backend(name, workers=workers)
 
 
 @pytest.mark.parametrize("name", BACKENDS)
-@pytest.mark.parametrize("dtype", ["int64", np.int32, "complex128", np.complex64, "float16",
-                                   "bool", "longdouble", "not-a-dtype"])
+@pytest.mark.parametrize(
+    "dtype",
+    ["int64", np.int32, "complex128", np.complex64, "float16", "bool", "longdouble", "not-a-dtype"],
+)
 def test_bad_backend_dtype(name, dtype):
     with pytest.raises(TypeError, match=r"dtype must be float64 or float32, got"):
         get_backend(name, dtype=dtype)
@@ -203,6 +297,7 @@ def test_unknown_backend_lists_the_known_ones(name):
 
 # -- inputs that are handled (copied to C order), not refused ----------------
 
+
 def _handled_cases(dtype):
     rng = np.random.default_rng(7)
     big = rng.uniform(-1, 1, (2 * N, 2 * N)).astype(dtype)
@@ -211,7 +306,7 @@ def _handled_cases(dtype):
     ro_A.setflags(write=False)
     ro_x.setflags(write=False)
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", PendingDeprecationWarning)   # np.matrix
+        warnings.simplefilter("ignore", PendingDeprecationWarning)  # np.matrix
         mat_A = np.asmatrix(A)
     return {
         "Fortran-ordered A": (np.asfortranarray(A), x),
@@ -230,8 +325,8 @@ HANDLED = list(_handled_cases(np.dtype(np.float64)))
 @pytest.mark.parametrize("case", HANDLED)
 def test_handled_inputs_give_numpys_answer(backend, case):
     A, x = _handled_cases(backend.dtype)[case]
-    Ac, xc = np.array(A, order="C"), np.array(x, order="C")   # what numpy computes on
-    for A_arg in (A, backend.put(A)):                         # end-to-end and resident
+    Ac, xc = np.array(A, order="C"), np.array(x, order="C")  # what numpy computes on
+    for A_arg in (A, backend.put(A)):  # end-to-end and resident
         y = backend.matvec(A_arg, x)
         assert type(y) is np.ndarray and y.shape == (N,) and y.dtype == backend.dtype
         check_matvec(y, Ac, xc, backend.name)
@@ -262,6 +357,7 @@ def test_result_is_not_a_view_of_backend_buffers(backend):
 
 
 # -- N = 0, N = 1, N < workers ----------------------------------------------
+
 
 @pytest.fixture(scope="module", params=BACKENDS)
 def three_workers(request):
@@ -294,37 +390,42 @@ def test_tiny_n_gives_numpys_answer(three_workers, n):
         s = be.vector_sum(a_arg)
         assert np.asarray(s).dtype == be.dtype
         if n <= 1:
-            assert s == a.sum()      # 0.0 for N = 0, a[0] for N = 1
+            assert s == a.sum()  # 0.0 for N = 0, a[0] for N = 1
         else:
             check_sum(s, a, be.name)
 
 
 # -- NaN and inf propagate as in numpy ----------------------------------------
 
+
 def _signature(v):
     """Per element: 'nan', '+inf', '-inf' or 'finite'."""
     v = np.atleast_1d(np.asarray(v, dtype=np.float64))
-    return ["nan" if np.isnan(e) else ("+inf" if e == np.inf else ("-inf" if e == -np.inf
-            else "finite")) for e in v]
+    return [
+        "nan"
+        if np.isnan(e)
+        else ("+inf" if e == np.inf else ("-inf" if e == -np.inf else "finite"))
+        for e in v
+    ]
 
 
 def _nonfinite_matvecs(dtype):
     """(A, x) pairs with NaN/inf in A (x finite) and in x."""
-    n = 11                                      # odd, above the 8-way unrolled loops
+    n = 11  # odd, above the 8-way unrolled loops
     A = np.full((n, n), 0.5, dtype)
     x = np.ones(n, dtype)
-    A[1, 2] = np.nan                            # row 1: NaN
-    A[2, 3] = np.inf                            # row 2: +inf
-    A[3, 4] = -np.inf                           # row 3: -inf
-    A[4, 5], A[4, 6] = np.inf, -np.inf          # row 4: inf - inf = NaN; others finite
+    A[1, 2] = np.nan  # row 1: NaN
+    A[2, 3] = np.inf  # row 2: +inf
+    A[3, 4] = -np.inf  # row 3: -inf
+    A[4, 5], A[4, 6] = np.inf, -np.inf  # row 4: inf - inf = NaN; others finite
     B = np.full((n, n), 0.5, dtype)
     z = np.ones(n, dtype)
-    z[3] = np.inf                               # every row meets inf:
-    B[2, 3] = -1.0                              # row 2: -inf
-    B[4, 3] = 0.0                               # row 4: 0 * inf = NaN
-    B[5, 6] = -np.inf                           # row 5: inf - inf = NaN; others +inf
+    z[3] = np.inf  # every row meets inf:
+    B[2, 3] = -1.0  # row 2: -inf
+    B[4, 3] = 0.0  # row 4: 0 * inf = NaN
+    B[5, 6] = -np.inf  # row 5: inf - inf = NaN; others +inf
     w = np.ones(n, dtype)
-    w[0] = np.nan                               # NaN in x: every row NaN
+    w[0] = np.nan  # NaN in x: every row NaN
     return {"in A": (A, x), "inf in x": (B, z), "nan in x": (A * 0 + 1, w)}
 
 
@@ -345,7 +446,7 @@ def test_nan_and_inf_propagate_as_in_numpy(backend):
         for A_arg in (A, backend.put(A)):
             assert _signature(backend.matvec(A_arg, x)) == expected, label
     for label, values in SUM_CASES.items():
-        a = np.array(values * 3, backend.dtype)     # a few blocks' worth
+        a = np.array(values * 3, backend.dtype)  # a few blocks' worth
         with np.errstate(invalid="ignore"):
             want = _signature(a.sum())
         for a_arg in (a, backend.put(a)):
@@ -353,6 +454,7 @@ def test_nan_and_inf_propagate_as_in_numpy(backend):
 
 
 # -- a call on a closed backend raises at once ---------------------------------
+
 
 @pytest.mark.timeout(30)
 @pytest.mark.parametrize("name", BACKENDS)
@@ -364,7 +466,7 @@ def test_calls_on_a_closed_backend_raise(name):
         "matvec": lambda: be.matvec(A, x),
         "vector_sum": lambda: be.vector_sum(a),
     }
-    for what, call in calls.items():            # never opened
+    for call in calls.values():  # never opened
         with pytest.raises(BackendClosed, match=r"not open"):
             call()
     try:
@@ -373,11 +475,15 @@ def test_calls_on_a_closed_backend_raise(name):
         pytest.skip(f"{name} unavailable here: {exc}")
     rA, ra = be.put(A), be.put(a)
     be.close()
-    be.close()                                  # idempotent
-    calls.update({"resident matvec": lambda: be.matvec(rA, x),
-                  "resident vector_sum": lambda: be.vector_sum(ra),
-                  "free": lambda: be.free(rA)})
-    for what, call in calls.items():
+    be.close()  # idempotent
+    calls.update(
+        {
+            "resident matvec": lambda: be.matvec(rA, x),
+            "resident vector_sum": lambda: be.vector_sum(ra),
+            "free": lambda: be.free(rA),
+        }
+    )
+    for call in calls.values():
         with pytest.raises(BackendClosed, match=r"not open"):
             call()
     # a Resident of the closed backend is refused by a new one

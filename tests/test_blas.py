@@ -3,6 +3,7 @@
 OPENBLAS_CORETYPE, set on some machines, forces an older and slower OpenBLAS
 kernel; ``blas_description`` records the kernel and the variable.
 """
+
 import os
 import subprocess
 import sys
@@ -16,8 +17,13 @@ PROBE = "from kernels.blas import blas_description; print(blas_description())"
 
 def _describe(**env):
     base = {k: v for k, v in os.environ.items() if k != "OPENBLAS_CORETYPE"}
-    r = subprocess.run([sys.executable, "-c", "import numpy; " + PROBE], env={**base, **env},
-                       capture_output=True, text=True, timeout=60)
+    r = subprocess.run(
+        [sys.executable, "-c", "import numpy; " + PROBE],
+        env={**base, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert r.returncode == 0, r.stderr
     return r.stdout.strip()
 

@@ -1,5 +1,6 @@
 """kernels/compiled/block_matvec.py: the row-block matvec of multiprocessing workers and MPI
 ranks, both implementations (the compiled kernels.compiled.openmp_loops and the numpy fallback)."""
+
 import numpy as np
 import pytest
 
@@ -20,9 +21,11 @@ def test_block_matvec_equals_numpy(monkeypatch, implementation, dtype, rows, n):
     out = np.full(rows, np.nan, dtype)
     assert _block_matvec.block_matvec(block, x, out) is None
     if rows:
-        check_matvec(out, block, x, implementation)    # every row written, none left NaN
+        check_matvec(out, block, x, implementation)  # every row written, none left NaN
 
 
 def test_description_names_the_implementation_that_runs():
     built = _block_matvec.openmp_loops is not None
-    assert _block_matvec.DESCRIPTION.startswith("kernels.compiled.openmp_loops" if built else "numpy.matmul")
+    assert _block_matvec.DESCRIPTION.startswith(
+        "kernels.compiled.openmp_loops" if built else "numpy.matmul"
+    )

@@ -13,6 +13,7 @@ tests/test_multiprocessing.py and tests/test_mpi.py.  Scenarios here run as
 repository root in a new session, so their spawned children do not re-import a
 test script and an MPI rank's death cannot reach pytest's process group.
 """
+
 import json
 import math
 import os
@@ -50,12 +51,22 @@ pytestmark = pytest.mark.usefixtures("remove_leaked_mpich_segments")
 
 # ------------------------------------------------- memory: too large is a skip
 
+
 @pytest.mark.timeout(30)
-@pytest.mark.parametrize("text, value", [
-    ("123", 123), ("1e9", 10**9), ("500MB", 500 * 10**6), ("500 mb", 500 * 10**6),
-    ("2GiB", 2 * 2**30), ("1.5G", 1_500_000_000), ("64KiB", 65536), ("3kB", 3000),
-    ("1TB", 10**12),
-])
+@pytest.mark.parametrize(
+    "text, value",
+    [
+        ("123", 123),
+        ("1e9", 10**9),
+        ("500MB", 500 * 10**6),
+        ("500 mb", 500 * 10**6),
+        ("2GiB", 2 * 2**30),
+        ("1.5G", 1_500_000_000),
+        ("64KiB", 65536),
+        ("3kB", 3000),
+        ("1TB", 10**12),
+    ],
+)
 def test_parse_bytes(text, value):
     assert memory.parse_bytes(text) == value
 
@@ -74,7 +85,7 @@ def test_memory_limit_env_lowers_and_is_checked(monkeypatch):
     assert real > 0 and "psutil" in how
     monkeypatch.setenv(memory.LIMIT_ENV, "1MB")
     assert memory.memory_limit() == (10**6, f"1 MB allowed ({memory.LIMIT_ENV}=1MB)")
-    monkeypatch.setenv(memory.LIMIT_ENV, "100TB")      # above what is there: no effect
+    monkeypatch.setenv(memory.LIMIT_ENV, "100TB")  # above what is there: no effect
     assert memory.memory_limit()[0] <= real * 1.5
     monkeypatch.setenv(memory.LIMIT_ENV, "lots")
     with pytest.raises(ValueError, match=memory.LIMIT_ENV):
@@ -86,21 +97,27 @@ def test_need_counts_the_copies_each_backend_makes():
     n, s = 1000, 8
     A = n * n * s
     base = memory.need("numpy", "matvec", n, "float64", workers=2)
-    assert base.host >= A                              # the caller's A at least
-    for name in ("numba", "cython-openmp"):           # compute on the caller's arrays
+    assert base.host >= A  # the caller's A at least
+    for name in ("numba", "cython-openmp"):  # compute on the caller's arrays
         assert memory.need(name, "matvec", n, "float64", 2).host == base.host
     for name in ("opencl", "multiprocessing", "mpi"):  # one more copy of A, at least
         assert memory.need(name, "matvec", n, "float64", 2).host >= base.host + A
     mp = memory.need("multiprocessing", "matvec", n, "float64", 4)
-    assert mp.shm >= A                                 # the copy lives in /dev/shm
+    assert mp.shm >= A  # the copy lives in /dev/shm
     assert mp.total("process") == 3 * memory.PROCESS_BYTES
-    assert memory.need("mpi", "matvec", n, "float64", 4).total("process") == 3 * memory.PROCESS_BYTES
+    assert (
+        memory.need("mpi", "matvec", n, "float64", 4).total("process") == 3 * memory.PROCESS_BYTES
+    )
     assert memory.need("opencl", "matvec", n, "float64", 2).largest_device_buffer == A
     # float32 halves the arrays; end-to-end holds the same copies at its peak
-    assert memory.need("mpi", "sum", 10**6, "float32", 2).host < memory.need(
-        "mpi", "sum", 10**6, "float64", 2).host
-    assert memory.need("opencl", "sum", 10**6, "float64", 2, resident=False).host == memory.need(
-        "opencl", "sum", 10**6, "float64", 2).host
+    assert (
+        memory.need("mpi", "sum", 10**6, "float32", 2).host
+        < memory.need("mpi", "sum", 10**6, "float64", 2).host
+    )
+    assert (
+        memory.need("opencl", "sum", 10**6, "float64", 2, resident=False).host
+        == memory.need("opencl", "sum", 10**6, "float64", 2).host
+    )
     with pytest.raises(ValueError, match="kernel"):
         memory.need("numpy", "dot", 10)
     with pytest.raises(ValueError, match="unknown backend"):
@@ -108,8 +125,15 @@ def test_need_counts_the_copies_each_backend_makes():
 
 
 @pytest.mark.timeout(60)
-@pytest.mark.parametrize("kernel, n, dtype", [("matvec", 1024, "float32"), ("matvec", 777, "float64"),
-                                              ("sum", 2**20, "float32"), ("sum", 2**20, "float64")])
+@pytest.mark.parametrize(
+    "kernel, n, dtype",
+    [
+        ("matvec", 1024, "float32"),
+        ("matvec", 777, "float64"),
+        ("sum", 2**20, "float32"),
+        ("sum", 2**20, "float64"),
+    ],
+)
 def test_need_is_not_below_what_a_benchmark_setup_allocates(kernel, n, dtype, monkeypatch):
     """The estimate covers the peak of the arrays numpy allocates in a real suite setup."""
     import tracemalloc
@@ -117,7 +141,7 @@ def test_need_is_not_below_what_a_benchmark_setup_allocates(kernel, n, dtype, mo
     monkeypatch.setenv("PARBENCH_DTYPE", dtype)
     suite = benchmarks_module("suite")
     bench = (suite.MatVec if kernel == "matvec" else suite.VectorSum)()
-    be = get_backend("numpy", workers=2, dtype=dtype).open()    # opened before, as in setup
+    be = get_backend("numpy", workers=2, dtype=dtype).open()  # opened before, as in setup
     monkeypatch.setattr(suite.common, "get_backend", lambda *a, **k: be)
     tracemalloc.start()
     try:
@@ -138,8 +162,12 @@ def test_case_too_large_for_a_lowered_limit_is_a_skip_before_allocating(monkeypa
     monkeypatch.setenv(memory.LIMIT_ENV, "1MB")
     tag = new_tag("memory")
     monkeypatch.setenv("PARBENCH_TEST_TAG", tag)
-    for cls, backend, n in [(suite.MatVec, "numpy", 512), (suite.MatVec, "multiprocessing", 512),
-                            (suite.VectorSumEndToEnd, "mpi", 2**18), (suite.MatVecSerial, None, 512)]:
+    for cls, backend, n in [
+        (suite.MatVec, "numpy", 512),
+        (suite.MatVec, "multiprocessing", 512),
+        (suite.VectorSumEndToEnd, "mpi", 2**18),
+        (suite.MatVecSerial, None, 512),
+    ]:
         bench = cls()
         params = (n,) if backend is None else (backend, n)
         t0 = time.monotonic()
@@ -160,8 +188,11 @@ def test_case_too_large_for_this_machine_is_a_skip(monkeypatch):
     """No limit set: a matvec of N = 2**21 (35 TB) is skipped, not attempted."""
     monkeypatch.delenv(memory.LIMIT_ENV, raising=False)
     suite = benchmarks_module("suite")
-    with pytest.raises(NotImplementedError, match=r"does not fit in memory: matvec N=2097152"
-                                                  r".*psutil\.virtual_memory\(\)\.available"):
+    with pytest.raises(
+        NotImplementedError,
+        match=r"does not fit in memory: matvec N=2097152"
+        r".*psutil\.virtual_memory\(\)\.available",
+    ):
         suite.MatVec().setup("numpy", 2**21)
 
 
@@ -169,20 +200,23 @@ def test_case_too_large_for_this_machine_is_a_skip(monkeypatch):
 @pytest.mark.filterwarnings("ignore:opencl backend:RuntimeWarning")
 def test_shared_memory_and_device_limits(monkeypatch):
     monkeypatch.delenv(memory.LIMIT_ENV, raising=False)
-    monkeypatch.setattr(memory, "shm_free", lambda: 10**6)     # a small /dev/shm
+    monkeypatch.setattr(memory, "shm_free", lambda: 10**6)  # a small /dev/shm
     with pytest.raises(memory.InsufficientMemory, match=r"shared memory.*/dev/shm has 1 MB free"):
         memory.check_fits("multiprocessing", "matvec", 1000, "float64", 2)
-    memory.check_fits("mpi", "matvec", 1000, "float64", 2)    # MPI does not use /dev/shm for A
+    memory.check_fits("mpi", "matvec", 1000, "float64", 2)  # MPI does not use /dev/shm for A
     with open_or_skip("opencl", workers=2) as be:
-        be._max_alloc = 4096                                   # as if the device allowed 4 kB
-        with pytest.raises(memory.InsufficientMemory, match=r"device buffer of 8.19 kB.*largest is 4.1 kB"):
+        be._max_alloc = 4096  # as if the device allowed 4 kB
+        with pytest.raises(
+            memory.InsufficientMemory, match=r"device buffer of 8.19 kB.*largest is 4.1 kB"
+        ):
             memory.check_fits(be, "matvec", 32, "float64", 2, started=True)
         with pytest.raises(MemoryError, match=r"CL_DEVICE_MAX_MEM_ALLOC_SIZE = 4096 bytes"):
             be.put(np.ones((32, 32)))
-        assert be.vector_sum(np.ones(100)) == 100.0            # still usable
+        assert be.vector_sum(np.ones(100)) == 100.0  # still usable
 
 
 # ------------------------------------------------------ Ctrl-C in a script
+
 
 def scenario_loop(name=None):
     """Call matvec in a loop until interrupted; print RESULT when the backend is busy."""
@@ -212,17 +246,24 @@ def test_ctrl_c_in_a_script_leaves_no_process(name, stuck):
     tag = new_tag(f"sigint-{name}")
     env = {**os.environ, "PARBENCH_TEST_TAG": tag, "SCENARIO_BACKEND": name}
     code = f"import {__name__} as t; t.scenario_loop()"
-    p = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                         stderr=subprocess.PIPE, text=True, start_new_session=True)
+    p = subprocess.Popen(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
     try:
         line = p.stdout.readline()
         assert line.startswith("RESULT "), line + p.stderr.read()
         workers = json.loads(line[7:])["workers"]
         assert workers
-        assert processes_tagged(tag)          # the check below can fail
+        assert processes_tagged(tag)  # the check below can fail
         if stuck:
             os.kill(workers[0], signal.SIGSTOP)
-        time.sleep(0.3)                       # well inside the loop (or the stuck call)
+        time.sleep(0.3)  # well inside the loop (or the stuck call)
         os.killpg(p.pid, signal.SIGINT)
         t0 = time.monotonic()
         p.wait(timeout=20)
@@ -231,9 +272,11 @@ def test_ctrl_c_in_a_script_leaves_no_process(name, stuck):
         assert not left, left
         assert time.monotonic() - t0 <= DEATH_BOUND_S
         assert "KeyboardInterrupt" in err, err[-2000:]
-        print(f"Ctrl-C in a {name} script ({'stuck' if stuck else 'busy'} worker): exit code"
-              f" {p.returncode}, no process left after"
-              f" {time.monotonic() - t0:.2f} s")
+        print(
+            f"Ctrl-C in a {name} script ({'stuck' if stuck else 'busy'} worker): exit code"
+            f" {p.returncode}, no process left after"
+            f" {time.monotonic() - t0:.2f} s"
+        )
     finally:
         if p.poll() is None:
             os.killpg(p.pid, signal.SIGKILL)
@@ -280,8 +323,15 @@ def test_asv_timeout_leaves_no_process(tmp_path):
     env, tag, results = asv_project(tmp_path, benchmark_dir=bench_dir)
     t0 = time.monotonic()
     try:
-        r = subprocess.run(asv_run_args(), env=env, cwd=tmp_path, capture_output=True, text=True,
-                           timeout=100, start_new_session=True)
+        r = subprocess.run(
+            asv_run_args(),
+            env=env,
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=100,
+            start_new_session=True,
+        )
         took = time.monotonic() - t0
         out = r.stdout + r.stderr
         # each case timed out (asv prints the block twice: result table and --show-stderr)
@@ -294,8 +344,9 @@ def test_asv_timeout_leaves_no_process(tmp_path):
         assert took < 60
     finally:
         kill_tagged(tag)
-    print(f"asv timeout on multiprocessing and mpi: asv returned after {took:.1f} s,"
-          " no process left")
+    print(
+        f"asv timeout on multiprocessing and mpi: asv returned after {took:.1f} s, no process left"
+    )
 
 
 def _benchmark_worker(tag, benchmark, timeout):
@@ -326,21 +377,33 @@ def test_ctrl_c_during_asv_run_keeps_earlier_results_and_leaves_no_process(tmp_p
     env, tag, results = asv_project(tmp_path, PARBENCH_BACKENDS="multiprocessing,mpi")
     try:
         # 1. an earlier, complete run
-        r = subprocess.run(asv_run_args("--bench", r"^suite\.(VectorSum|VectorSumSerial)\."),
-                           env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120)
+        r = subprocess.run(
+            asv_run_args("--bench", r"^suite\.(VectorSum|VectorSumSerial)\."),
+            env=env,
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
         before = result_rows(results)
         assert all(v and not any(e is None or math.isnan(e) for e in v) for v in before.values())
         files_before = {f: f.read_bytes() for f in (results / "ci").glob("*.json")}
         # 2. a second run, interrupted (Ctrl-C) while a backend with processes is busy
-        p = subprocess.Popen(asv_run_args("--bench", r"^suite\.MatVec"), env=env, cwd=tmp_path,
-                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                             start_new_session=True)
+        p = subprocess.Popen(
+            asv_run_args("--bench", r"^suite\.MatVec"),
+            env=env,
+            cwd=tmp_path,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,
+        )
         try:
             cmd = _benchmark_worker(tag, "suite.MatVec", 90)
             assert cmd, "no MPI rank or multiprocessing worker started by a MatVec benchmark"
             time.sleep(0.2)
-            os.killpg(p.pid, signal.SIGINT)      # the terminal's Ctrl-C: asv's process group
+            os.killpg(p.pid, signal.SIGINT)  # the terminal's Ctrl-C: asv's process group
             t0 = time.monotonic()
             out, _ = p.communicate(timeout=30)
         finally:
@@ -365,6 +428,8 @@ def test_ctrl_c_during_asv_run_keeps_earlier_results_and_leaves_no_process(tmp_p
         kill_tagged(tag)
     worker, bench = cmd.split(" <- ")
     bench = next(w for w in bench.split() if w.startswith("suite."))
-    print(f"Ctrl-C during asv run (while {worker.split()[-1]} served {bench}): asv stopped,"
-          f" no process left"
-          f" {stopped_after:.2f} s after SIGINT; earlier results intact and plotted")
+    print(
+        f"Ctrl-C during asv run (while {worker.split()[-1]} served {bench}): asv stopped,"
+        f" no process left"
+        f" {stopped_after:.2f} s after SIGINT; earlier results intact and plotted"
+    )

@@ -3,6 +3,7 @@
 Cross-backend only: what one backend does on its own (opencl's buffer path,
 numba's cache, ...) is in that backend's file, tests/test_<backend>.py.
 """
+
 import numpy as np
 import pytest
 

@@ -15,6 +15,7 @@
 Ctrl-C in a script using mpi, and asv timing out or interrupted on it, are in
 test_faults.py; cross-backend correctness in test_kernels.py.
 """
+
 import os
 import pathlib
 import re
@@ -51,11 +52,15 @@ MPIEXEC = pathlib.Path(sys.executable).with_name("mpiexec")
 
 # ------------------------------------------------------------- unavailable
 
+
 @pytest.mark.timeout(60)
 def test_mpi_library_hidden_in_a_child_process():
     done = run_python_code(OPEN_IN_CHILD.format(name="mpi"), HIDE_MPI)
-    assert re.search(r"UNAVAILABLE mpi backend needs mpi4py and an MPI library: (cannot load MPI"
-                     r" library|.*mpi4py)", done.stdout), done.stdout + done.stderr
+    assert re.search(
+        r"UNAVAILABLE mpi backend needs mpi4py and an MPI library: (cannot load MPI"
+        r" library|.*mpi4py)",
+        done.stdout,
+    ), done.stdout + done.stderr
 
 
 @pytest.mark.timeout(60)
@@ -83,12 +88,17 @@ def test_mpi_worker_program_cannot_start(monkeypatch, tmp_path):
     from kernels.mpi import spawn as mpi_spawn
 
     fake = tmp_path / "python"
-    fake.write_text("#!/bin/sh\necho \"ModuleNotFoundError: No module named 'numpy'\" >&2\nexit 1\n")
+    fake.write_text(
+        "#!/bin/sh\necho \"ModuleNotFoundError: No module named 'numpy'\" >&2\nexit 1\n"
+    )
     fake.chmod(0o755)
     monkeypatch.setattr(mpi_spawn, "_checked", set())
     monkeypatch.setattr(mpi_spawn, "sys", types.SimpleNamespace(executable=str(fake)))
     msg = unavailable("mpi", workers=2)
-    assert "the worker program kernels.mpi.rank cannot start" in msg and "No module named 'numpy'" in msg
+    assert (
+        "the worker program kernels.mpi.rank cannot start" in msg
+        and "No module named 'numpy'" in msg
+    )
 
 
 def scenario_seed_rank_program_cannot_import():
@@ -117,7 +127,7 @@ def scenario_seed_rank_program_cannot_import():
         except BackendUnavailable as exc:
             found[case] = f"BackendUnavailable: {exc}"
         found[f"{case}_s"], found[f"{case}_open"] = time.monotonic() - t0, be.is_open
-        be.close()                          # safe after a failed open
+        be.close()  # safe after a failed open
     report_result(**found, children=list(live_children().values()))
 
 
@@ -135,31 +145,41 @@ def test_seed_rank_program_that_cannot_import_is_unavailable_not_a_hang(tmp_path
     scenario times out and is killed) instead of hanging the test run.
     """
     pytest.importorskip("mpi4py.MPI")
-    pytest.importorskip("numba")        # SeedMPI checks its nb_sum before the ranks start
+    pytest.importorskip("numba")  # SeedMPI checks its nb_sum before the ranks start
     program, dependency = "parbench_broken_seed_rank", "parbench_dependency_only_the_driver_has"
     (tmp_path / f"{program}.py").write_text(
         "from kernels.seeds.mpi_rank import *  # noqa: F403\n"
-        f"import {dependency}  # noqa: E402, F401\n")
+        f"import {dependency}  # noqa: E402, F401\n"
+    )
     pythonpath = os.pathsep.join(filter(None, [str(tmp_path), os.environ.get("PYTHONPATH")]))
     tag = new_tag("mpi-rank-program")
     rc, res, out, survivors = run_scenario(
-        __name__, "seed_rank_program_cannot_import", tag, timeout=60,
-        extra_env={"PYTHONPATH": pythonpath, "SCENARIO_PROGRAM": program,
-                   "SCENARIO_DEPENDENCY": dependency})
+        __name__,
+        "seed_rank_program_cannot_import",
+        tag,
+        timeout=60,
+        extra_env={
+            "PYTHONPATH": pythonpath,
+            "SCENARIO_PROGRAM": program,
+            "SCENARIO_DEPENDENCY": dependency,
+        },
+    )
     assert rc == 0, out[-2000:]
-    assert res["seed"].startswith(f"BackendUnavailable: mpi backend: the worker program {program}"
-                                  f" cannot start in "), res
+    assert res["seed"].startswith(
+        f"BackendUnavailable: mpi backend: the worker program {program} cannot start in "
+    ), res
     assert f"ModuleNotFoundError: No module named '{dependency}'" in res["seed"], res
     assert res["seed_s"] < 30 and not res["seed_open"], res
     # a rank program missing in the driver too is refused before anything starts
     assert res["missing"].startswith("BackendUnavailable: "), res
     assert "kernels.seeds.no_such_module" in res["missing"], res
     assert res["missing_s"] < 30 and not res["missing_open"], res
-    assert res["children"] == [], res        # no rank, and no mpiexec, was started
+    assert res["children"] == [], res  # no rank, and no mpiexec, was started
     assert not survivors
 
 
 # -------------------------------------------------------- a rank that dies
+
 
 def scenario_kill_mpi_rank():
     """In its own process: SIGKILL rank 1 of 3 while rank 0 waits for it in a matvec."""
@@ -187,10 +207,18 @@ def scenario_kill_mpi_rank():
         second_s = time.monotonic() - t0
     # leaving the block closed the backend: the other rank must be gone now
     _, alive = psutil.wait_procs([other], timeout=5)
-    report_result(error=error, took=took, second=second, second_s=second_s,
-                  other_alive=[p.pid for p in alive],
-                  children=[c.pid for c in psutil.Process().children(recursive=True)
-                            if c.status() != psutil.STATUS_ZOMBIE])
+    report_result(
+        error=error,
+        took=took,
+        second=second,
+        second_s=second_s,
+        other_alive=[p.pid for p in alive],
+        children=[
+            c.pid
+            for c in psutil.Process().children(recursive=True)
+            if c.status() != psutil.STATUS_ZOMBIE
+        ],
+    )
 
 
 @pytest.mark.timeout(90)
@@ -206,28 +234,45 @@ def test_killed_mpi_rank():
     assert len(res["children"]) <= 2, res
     # MPICH crashes in MPI_Finalize after a rank died (documented): rc 0 or SIGSEGV
     assert rc in (0, -signal.SIGSEGV), out[-2000:]
-    assert not survivors                      # nothing outlives the driver
+    assert not survivors  # nothing outlives the driver
     print(f"MPI rank killed mid-call: {res['error']} after {res['took']:.3f} s")
 
 
 # ------------------------------- ranks placed by a launcher (kernels.mpi.world)
 
-needs_mpiexec = pytest.mark.skipif(not MPIEXEC.exists(),
-                                   reason=f"no mpiexec beside {sys.executable}")
+needs_mpiexec = pytest.mark.skipif(
+    not MPIEXEC.exists(), reason=f"no mpiexec beside {sys.executable}"
+)
 
 
 def _launch(tmp_path, body, n=2):
     script = tmp_path / "script.py"
     script.write_text(textwrap.dedent(body))
-    return subprocess.run([str(MPIEXEC), "-n", str(n), sys.executable, "-m", "kernels.mpi.world",
-                           str(script), "--an-arg"], capture_output=True, text=True, timeout=90,
-                          cwd=tmp_path, start_new_session=True)
+    return subprocess.run(
+        [
+            str(MPIEXEC),
+            "-n",
+            str(n),
+            sys.executable,
+            "-m",
+            "kernels.mpi.world",
+            str(script),
+            "--an-arg",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=90,
+        cwd=tmp_path,
+        start_new_session=True,
+    )
 
 
 @needs_mpiexec
 @pytest.mark.timeout(120)
 def test_script_uses_the_launched_ranks(tmp_path):
-    r = _launch(tmp_path, """
+    r = _launch(
+        tmp_path,
+        """
         import sys
         from kernels import get_backend
         from kernels.verify import check_matvec, check_sum, make_inputs
@@ -239,7 +284,9 @@ def test_script_uses_the_launched_ranks(tmp_path):
                     check_matvec(be.matvec(A, x), A, x, "mpi")
                     check_sum(be.vector_sum(be.put(a)), a, "mpi")
         print("workers", be.workers, "argv", sys.argv[1:])
-    """, n=3)
+    """,
+        n=3,
+    )
     assert r.returncode == 0, r.stdout + r.stderr
     assert "workers 3 argv ['--an-arg']" in r.stdout
 
@@ -247,9 +294,12 @@ def test_script_uses_the_launched_ranks(tmp_path):
 @needs_mpiexec
 @pytest.mark.timeout(120)
 def test_wrong_worker_count_and_a_failing_script_end_the_run(tmp_path):
-    r = _launch(tmp_path, """
+    r = _launch(
+        tmp_path,
+        """
         from kernels import get_backend
         get_backend("mpi", workers=5).open()
-    """)
+    """,
+    )
     assert r.returncode != 0
     assert "has 2 ranks: open it with workers=2" in r.stderr

@@ -5,6 +5,7 @@ shared memory).  Every test has a timeout and asserts the error, a time bound
 and that no process it started survives.  A stuck worker interrupted by Ctrl-C
 is in test_faults.py, with the mpi backend's.
 """
+
 import errno
 import os
 import signal
@@ -36,14 +37,18 @@ def test_killed_multiprocessing_worker(stopped_first):
             # stopped, the worker cannot answer: the call is surely in flight when it dies
             victim.send_signal(signal.SIGSTOP)
             killed_at = []
-            timer = threading.Timer(0.5, lambda: (killed_at.append(time.monotonic()), victim.kill()))
+            timer = threading.Timer(
+                0.5, lambda: (killed_at.append(time.monotonic()), victim.kill())
+            )
             timer.start()
         else:
             victim.kill()
             killed_at = [time.monotonic()]
-            while victim.status() != psutil.STATUS_ZOMBIE:   # dead, left for the pool to reap
+            while victim.status() != psutil.STATUS_ZOMBIE:  # dead, left for the pool to reap
                 time.sleep(0.01)
-        with pytest.raises(WorkerError, match=r"worker 1 \(pid \d+\) died during mv \(exit code -9"):
+        with pytest.raises(
+            WorkerError, match=r"worker 1 \(pid \d+\) died during mv \(exit code -9"
+        ):
             be.matvec(r, x)
         took = time.monotonic() - killed_at[0]
         assert took <= DEATH_BOUND_S
@@ -60,8 +65,10 @@ def test_killed_multiprocessing_worker(stopped_first):
         be.close()
         assert time.monotonic() - t0 < 5.0
     assert not [f for f in os.listdir("/dev/shm") if f.startswith(prefix)]
-    print(f"multiprocessing worker killed ({'mid-call' if stopped_first else 'between calls'}):"
-          f" WorkerError after {took:.3f} s")
+    print(
+        f"multiprocessing worker killed ({'mid-call' if stopped_first else 'between calls'}):"
+        f" WorkerError after {took:.3f} s"
+    )
 
 
 @pytest.mark.timeout(60)
@@ -70,6 +77,7 @@ def test_multiprocessing_without_shared_memory(monkeypatch):
 
     def no_shm(*args, **kwargs):
         raise OSError(errno.ENOSPC, "No space left on device", "/dev/shm")
+
     monkeypatch.setattr(mpb.shared_memory, "SharedMemory", no_shm)
     before = {p.pid for p in psutil.Process().children()}
     msg = unavailable("multiprocessing", workers=2)

@@ -3,6 +3,7 @@
 Cross-backend correctness, both sides of the serial switch included, is in
 test_kernels.py.
 """
+
 import os
 import subprocess
 import sys
@@ -15,6 +16,7 @@ from .helpers import check_switch_sizes_straddle, unavailable
 def test_serial_switch_sizes_match_the_backend():
     """test_kernels.py's sizes straddle numba's switch between one thread and all workers."""
     from kernels.numba import backend as numba_backend
+
     check_switch_sizes_straddle(numba_backend.SERIAL_BELOW)
 
 
@@ -46,14 +48,20 @@ def test_numba_parallel_kernel_stays_parallel_when_loaded_from_cache(tmp_path):
     pytest.importorskip("numba")
     env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path)}
     for step in ("fill", "load"):
-        r = subprocess.run([sys.executable, "-c", _NUMBA_CACHE_PROBE, step], env=env,
-                           capture_output=True, text=True, timeout=120)
+        r = subprocess.run(
+            [sys.executable, "-c", _NUMBA_CACHE_PROBE, step],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert r.returncode == 0, r.stderr[-2000:]
     assert "threading layer:" in r.stdout
     assert any(tmp_path.rglob("*.nbi")), "nothing was cached: the test proves nothing"
 
 
 # ------------------------------------------------------------- unavailable
+
 
 @pytest.mark.timeout(60)
 def test_numba_missing(monkeypatch):

@@ -49,12 +49,30 @@ def published(tmp_path_factory):
     """A site as `asv publish` writes it (CDN links), from a few committed results."""
     root = tmp_path_factory.mktemp("site")
     results = _results_subset(root / "results")
-    conf = {"version": 1, "project": "parbench", "repo": str(REPO), "branches": ["HEAD"],
-            "results_dir": str(results), "html_dir": str(root / "html")}
+    conf = {
+        "version": 1,
+        "project": "parbench",
+        "repo": str(REPO),
+        "branches": ["HEAD"],
+        "results_dir": str(results),
+        "html_dir": str(root / "html"),
+    }
     (root / "asv.conf.json").write_text(json.dumps(conf))
-    proc = subprocess.run([sys.executable, "-m", "asv", "publish", "--no-pull",
-                           "--config", str(root / "asv.conf.json")],
-                          cwd=root, capture_output=True, text=True, timeout=240)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "asv",
+            "publish",
+            "--no-pull",
+            "--config",
+            str(root / "asv.conf.json"),
+        ],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     return root / "html"
 
@@ -67,8 +85,12 @@ def _copy_site(published, dest):
 
 def _offline(html_dir):
     """Run the command line on ``html_dir``; return the CompletedProcess."""
-    return subprocess.run([sys.executable, str(REPO / "scripts" / "offline_site.py"),
-                           str(html_dir)], capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, str(REPO / "scripts" / "offline_site.py"), str(html_dir)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -100,8 +122,9 @@ def test_offline_pages_load_only_local_files(offline):
     index = (offline / "index.html").read_text()
     for name in set(offline_site.CDN_TO_LOCAL.values()):
         assert f'"vendor/{name}"' in index
-        assert (offline / "vendor" / name).read_bytes() == \
-            (offline_site.VENDOR_SRC / name).read_bytes()
+        assert (offline / "vendor" / name).read_bytes() == (
+            offline_site.VENDOR_SRC / name
+        ).read_bytes()
 
 
 def test_second_run_changes_nothing(offline, tmp_path):
@@ -142,8 +165,12 @@ def test_no_site_fails_with_reason(tmp_path):
 
 
 def test_help():
-    proc = subprocess.run([sys.executable, str(REPO / "scripts" / "offline_site.py"), "--help"],
-                          capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, str(REPO / "scripts" / "offline_site.py"), "--help"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert proc.returncode == 0 and "html_dir" in proc.stdout
 
 

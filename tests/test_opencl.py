@@ -6,6 +6,7 @@ monkeypatch where the backend checks at ``open()``, and in a child process
 through the environment where it is process-wide state: ``POCL_DEVICES=none``
 (PoCL exposes no device), ``PYOPENCL_CTX`` naming no device.
 """
+
 import re
 import sys
 
@@ -28,6 +29,7 @@ def test_opencl_buffer_path_without_svm(monkeypatch, dtype):
     """
     pytest.importorskip("pyopencl")
     from kernels.opencl import backend as opencl_backend
+
     monkeypatch.setattr(opencl_backend, "has_fine_grain_svm", lambda cl, device: False)
     be = open_or_skip("opencl", dtype=dtype)
     try:
@@ -47,6 +49,7 @@ def test_opencl_buffer_path_without_svm(monkeypatch, dtype):
 
 # ------------------------------------------------------------- unavailable
 
+
 @pytest.mark.timeout(60)
 def test_opencl_without_platform(monkeypatch):
     cl = pytest.importorskip("pyopencl")
@@ -62,8 +65,10 @@ def test_opencl_without_icd(monkeypatch):
     monkeypatch.delenv("PYOPENCL_CTX", raising=False)
 
     def no_icd():
-        raise cl.LogicError(cl._cl._ErrorRecord("clGetPlatformIDs",
-                                                cl.status_code.PLATFORM_NOT_FOUND_KHR, ""))
+        raise cl.LogicError(
+            cl._cl._ErrorRecord("clGetPlatformIDs", cl.status_code.PLATFORM_NOT_FOUND_KHR, "")
+        )
+
     monkeypatch.setattr(cl, "get_platforms", no_icd)
     assert re.search(r"no usable OpenCL device: .*PLATFORM_NOT_FOUND_KHR", unavailable("opencl"))
 
@@ -103,12 +108,15 @@ def test_opencl_without_pyopencl(monkeypatch):
 @pytest.mark.timeout(60)
 def test_opencl_platform_hidden_in_a_child_process():
     done = run_python_code(OPEN_IN_CHILD.format(name="opencl"), HIDE_OPENCL)
-    assert "UNAVAILABLE OpenCL platform 'Portable Computing Language' has no device" in done.stdout \
-        or "UNAVAILABLE pyopencl cannot be imported" in done.stdout, done.stdout + done.stderr
+    assert (
+        "UNAVAILABLE OpenCL platform 'Portable Computing Language' has no device" in done.stdout
+        or "UNAVAILABLE pyopencl cannot be imported" in done.stdout
+    ), done.stdout + done.stderr
 
 
 @pytest.mark.timeout(60)
 def test_opencl_ctx_naming_no_device():
     done = run_python_code(OPEN_IN_CHILD.format(name="opencl"), {"PYOPENCL_CTX": "0:7"})
-    assert re.search(r"UNAVAILABLE (no usable OpenCL device: .*device|pyopencl cannot)",
-                     done.stdout), done.stdout + done.stderr
+    assert re.search(
+        r"UNAVAILABLE (no usable OpenCL device: .*device|pyopencl cannot)", done.stdout
+    ), done.stdout + done.stderr

@@ -54,8 +54,10 @@ def test_format_option_forms(asv_results, tmp_path, capsys):
     argv = ["--results", str(asv_results), "--output", str(out), "--format", "svg,PNG", ".svg"]
     assert cli.main(argv) == 0
     printed = capsys.readouterr().out.splitlines()
-    assert printed[:2] == [str(out / MACHINE / "matvec-time.svg"),
-                           str(out / MACHINE / "matvec-time.png")]
+    assert printed[:2] == [
+        str(out / MACHINE / "matvec-time.svg"),
+        str(out / MACHINE / "matvec-time.png"),
+    ]
     assert cli.parse_formats(" pdf, png ") == ["pdf", "png"]
     with pytest.raises(argparse.ArgumentTypeError, match="bmp"):
         cli.parse_formats("png,bmp")
@@ -66,8 +68,16 @@ def test_format_option_forms(asv_results, tmp_path, capsys):
 
 def test_commit_option_picks_older_run(asv_results, tmp_path, capsys):
     out = tmp_path / "plots"
-    argv = ["--results", str(asv_results), "--output", str(out), "--commit", OLD_COMMIT[:6],
-            "--format", "svg"]
+    argv = [
+        "--results",
+        str(asv_results),
+        "--output",
+        str(out),
+        "--commit",
+        OLD_COMMIT[:6],
+        "--format",
+        "svg",
+    ]
     assert plot.main(argv) == 0
     printed = capsys.readouterr().out
     assert OLD_COMMIT[:8] in printed and NEW_COMMIT[:8] not in printed
@@ -129,8 +139,14 @@ def test_module_subprocess(asv_results, tmp_path):
 
 
 def test_module_subprocess_no_results(tmp_path):
-    proc = run_python("-m", "benchmarks.plot", "--results", str(tmp_path / "nothing"),
-                      "--output", str(tmp_path / "p"))
+    proc = run_python(
+        "-m",
+        "benchmarks.plot",
+        "--results",
+        str(tmp_path / "nothing"),
+        "--output",
+        str(tmp_path / "p"),
+    )
     assert proc.returncode == 1
     assert proc.stderr.count("\n") == 1
     assert "no asv results in" in proc.stderr and "`asv run`" in proc.stderr

@@ -34,8 +34,11 @@ def test_lines_carry_the_series_numbers(asv_results):
     run = newest_run(asv_results)
     ks = collect(run, "matvec")
     key = ("numba", "resident")
-    for func, values in ((figures.plot_time, ks.times), (figures.plot_speedup, ks.speedups),
-                         (figures.plot_bandwidth, ks.bandwidths)):
+    for func, values in (
+        (figures.plot_time, ks.times),
+        (figures.plot_speedup, ks.speedups),
+        (figures.plot_bandwidth, ks.bandwidths),
+    ):
         line = _lines(func(run, ks))["numba"]
         assert list(line.get_ydata()) == [values[key][n] for n in MV_N]
     time_lines = _lines(figures.plot_time(run, ks))

@@ -21,13 +21,24 @@ from .report_data import REPO, run_python
 
 PACKAGE = pathlib.Path(report.__file__).parent
 MODULES = ["benchmarks.plot"] + [
-    m.name for m in pkgutil.walk_packages(report.__path__, "benchmarks.report.")]
+    m.name for m in pkgutil.walk_packages(report.__path__, "benchmarks.report.")
+]
 #: asv's benchmark names (asv_runner.benchmarks: time, timeraw, mem, peakmem, track)
-ASV_NAME = re.compile(r"^((Time|Timeraw|Mem|PeakMem|Track)[A-Z_].+|(time|timeraw|mem|peakmem|"
-                      r"track)_.+)$")
+ASV_NAME = re.compile(
+    r"^((Time|Timeraw|Mem|PeakMem|Track)[A-Z_].+|(time|timeraw|mem|peakmem|"
+    r"track)_.+)$"
+)
 #: modules a backend brings in: its own module in kernels, or its library
-BACKEND_WORDS = ("backend", "worker", "numba", "opencl", "mpi", "multiprocessing", "cython",
-                 "openmp")
+BACKEND_WORDS = (
+    "backend",
+    "worker",
+    "numba",
+    "opencl",
+    "mpi",
+    "multiprocessing",
+    "cython",
+    "openmp",
+)
 BACKEND_LIBRARIES = {"numba", "pyopencl", "mpi4py", "Cython", "threadpoolctl", "psutil"}
 
 _IMPORT_ALL = """
@@ -40,13 +51,13 @@ print(json.dumps(sorted(sys.modules)))
 #: not installed in asv's environment: matplotlib (the figures), jinja2 and its markupsafe
 #: (report.html)
 OPTIONAL = ("matplotlib", "jinja2", "markupsafe")
-_BLOCK_OPTIONAL = """
+_BLOCK_OPTIONAL = f"""
 class BlockOptional:
     def find_spec(self, name, path=None, target=None):
-        if name.split(".")[0] in {optional!r}:
+        if name.split(".")[0] in {OPTIONAL!r}:
             raise ImportError(name + " is not installed in asv's environment")
 sys.meta_path.insert(0, BlockOptional())
-""".format(optional=OPTIONAL)
+"""
 
 
 def _loaded_after_import(prelude=""):
@@ -56,9 +67,14 @@ def _loaded_after_import(prelude=""):
 
 
 def test_modules_listed():
-    assert {"benchmarks.report.results", "benchmarks.report.series", "benchmarks.report.tables",
-            "benchmarks.report.figures", "benchmarks.report.page", "benchmarks.report.cli"} \
-        <= set(MODULES)
+    assert {
+        "benchmarks.report.results",
+        "benchmarks.report.series",
+        "benchmarks.report.tables",
+        "benchmarks.report.figures",
+        "benchmarks.report.page",
+        "benchmarks.report.cli",
+    } <= set(MODULES)
 
 
 def test_every_module_imports_without_matplotlib_or_jinja2():
@@ -68,13 +84,17 @@ def test_every_module_imports_without_matplotlib_or_jinja2():
 
 
 def test_with_jinja2_blocked_the_page_says_what_is_missing():
-    code = "import sys\n" + _BLOCK_OPTIONAL + """
+    code = (
+        "import sys\n"
+        + _BLOCK_OPTIONAL
+        + """
 from benchmarks.report import page
 try:
     page.render(None, [])
 except ImportError as exc:
     print(exc)
 """
+    )
     proc = run_python("-c", code, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert "jinja2 writes report.html: pip install -r requirements.txt" in proc.stdout
@@ -106,8 +126,12 @@ def test_top_level_imports_are_stdlib_numpy_and_kernel_facts():
     for path in sorted(PACKAGE.rglob("*.py")) + [PACKAGE.parent / "plot.py"]:
         for module, level in _top_level_imports(ast.parse(path.read_text())):
             root = module.split(".")[0]
-            ok = level > 0 or module == "kernels.facts" or root == "numpy" \
+            ok = (
+                level > 0
+                or module == "kernels.facts"
+                or root == "numpy"
                 or root in sys.stdlib_module_names
+            )
             assert ok, f"{path.relative_to(REPO)} imports {module} at top level"
 
 

@@ -66,8 +66,11 @@ def test_run_facts(asv_results):
     assert run.roofs == {"read": ROOF_READ, "triad": ROOF_TRIAD}
     assert run.info == INFO
     assert run.itemsize == 8
-    assert run.roof_fractions == {("matvec", "numba"): 88.0, ("sum", "numba"): 95.0,
-                                  ("sum", "mpi"): 101.0}  # NaN (skipped) left out
+    assert run.roof_fractions == {
+        ("matvec", "numba"): 88.0,
+        ("sum", "numba"): 95.0,
+        ("sum", "mpi"): 101.0,
+    }  # NaN (skipped) left out
     assert run.machine_fact("cpu") == "Test CPU @ 3.00GHz"
     assert run.machine_fact("python") == "3.11"  # from the run's env params
 
@@ -122,7 +125,12 @@ def test_format_date():
 
 
 def test_unreadable_run_file_raises(tmp_path):
-    header = {"path": str(tmp_path / "gone.json"), "machine": MACHINE, "commit": "c",
-              "date": 0, "env_name": ""}
+    header = {
+        "path": str(tmp_path / "gone.json"),
+        "machine": MACHINE,
+        "commit": "c",
+        "date": 0,
+        "env_name": "",
+    }
     with pytest.raises(OSError):
         Run(header, str(tmp_path))

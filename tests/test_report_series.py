@@ -86,7 +86,8 @@ def test_kernel_series_derived_once(asv_results):
     assert ks.times[("opencl", "resident")] == {256: 4e-5, 4096: 4e-3}  # NaN and None left out
     assert ks.speedups[("numba", "resident")] == pytest.approx({16: 0.5, 256: 2.0, 4096: 2.0})
     assert ks.bandwidths[("numba", "resident")][4096] == pytest.approx(
-        bytes_moved("matvec", 4096, 8) / 5e-3 / 1e9)
+        bytes_moved("matvec", 4096, 8) / 5e-3 / 1e9
+    )
     assert ks.times[("mpi", "end-to-end")] == {} and ks.speedups[("mpi", "end-to-end")] == {}
 
 
@@ -112,7 +113,8 @@ def test_float32_run_halves_bytes(tmp_path):
     run = newest_run(res)
     rows, _ = rows_by_key(run, "matvec")
     assert rows[("numba", "resident")]["gbs"] == pytest.approx(
-        4 * (4096 * 4096 + 2 * 4096) / 5e-3 / 1e9)
+        4 * (4096 * 4096 + 2 * 4096) / 5e-3 / 1e9
+    )
     rows, _ = rows_by_key(run, "sum")
     assert rows[("numba", "resident")]["gbs"] == pytest.approx(4 * 1e6 / 4e-4 / 1e9)
 
@@ -126,8 +128,10 @@ def test_alternated_roof_and_seed_comparison(asv_results):
     assert sums[("mpi", "resident")]["alt_pct"] == 101.0
     seeds = series.analyse(run).seeds
     # seed-mpi at 256 has no mpi resident number (failed): no row; seed-opencl 4096 vs 4e-3 s
-    assert [(r[1], r[2], r[3]) for r in seeds] == [("seed-mpi", "mpi", 4096),
-                                                   ("seed-opencl", "opencl", 4096)]
+    assert [(r[1], r[2], r[3]) for r in seeds] == [
+        ("seed-mpi", "mpi", 4096),
+        ("seed-opencl", "opencl", 4096),
+    ]
     assert seeds[0][6] == pytest.approx(2.0) and seeds[1][6] == pytest.approx(2.0)
 
 
@@ -137,11 +141,21 @@ def test_alternated_seed_ratio(asv_results):
 
 
 def test_labels_and_order():
-    keys = [("mpi", "resident"), ("zeta", "resident"), ("numba (float32)", "end-to-end"),
-            ("numba (float32)", "resident"), ("numpy", "serial"), ("numba", "resident")]
-    assert series.ordered(keys) == [("numpy", "serial"), ("numba", "resident"),
-                                    ("numba (float32)", "resident"),
-                                    ("numba (float32)", "end-to-end"), ("mpi", "resident"),
-                                    ("zeta", "resident")]
+    keys = [
+        ("mpi", "resident"),
+        ("zeta", "resident"),
+        ("numba (float32)", "end-to-end"),
+        ("numba (float32)", "resident"),
+        ("numpy", "serial"),
+        ("numba", "resident"),
+    ]
+    assert series.ordered(keys) == [
+        ("numpy", "serial"),
+        ("numba", "resident"),
+        ("numba (float32)", "resident"),
+        ("numba (float32)", "end-to-end"),
+        ("mpi", "resident"),
+        ("zeta", "resident"),
+    ]
     assert series._seed_backend("seed-mpi-allreduce") == "mpi"
     assert series._seed_backend("seed-ipyparallel") is None

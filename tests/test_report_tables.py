@@ -7,8 +7,19 @@ from .report_data import INFO, NEW_COMMIT, newest_run, write_results
 
 #: numba matvec resident: 26.86 GB/s, 89.5% of the 30 GB/s read roof, 88.0% alternated,
 #: 20.0 us at N=16, 2.00x at 4096, crossover 256
-NUMBA_CELLS = ["matvec", "numba", "resident", "26.86", "89.5%", "88.0%", "4096", "20.0", "16",
-               "2.00x", "256"]
+NUMBA_CELLS = [
+    "matvec",
+    "numba",
+    "resident",
+    "26.86",
+    "89.5%",
+    "88.0%",
+    "4096",
+    "20.0",
+    "16",
+    "2.00x",
+    "256",
+]
 
 
 def test_summary_text_and_markdown(asv_results):
@@ -21,8 +32,9 @@ def test_summary_text_and_markdown(asv_results):
     assert "| matvec | numpy | serial |" in md and "baseline" in md
     assert "skipped or failed: opencl matvec 16 (resident, skipped)" in printed
     assert "skipped or failed: mpi matvec 256 (resident, failed)" in md
-    plain = next(ln for ln in printed.splitlines()
-                 if ln.split()[:3] == ["matvec", "numba", "resident"])
+    plain = next(
+        ln for ln in printed.splitlines() if ln.split()[:3] == ["matvec", "numba", "resident"]
+    )
     assert plain.split() == cells
     assert "## parbench vs the seeds' plain versions" in md
     assert "| matvec | seed-mpi | 0.90x |" in md
@@ -54,9 +66,15 @@ def test_caption_has_machine_and_run_info(asv_results):
 def test_plain_and_markdown_tables():
     header = ("a", "bb", "c", "d")
     cells = [("x|y", "1", "22", "-")]
-    assert tables.plain_table(cells, header).splitlines() == ["a    bb  c   d", "---  --  --  -",
-                                                              "x|y  1   22  -"]
+    assert tables.plain_table(cells, header).splitlines() == [
+        "a    bb  c   d",
+        "---  --  --  -",
+        "x|y  1   22  -",
+    ]
     assert tables.markdown_table(cells, header).splitlines() == [
-        "| a | bb | c | d |", "|---|---|---|---:|", "| x\\|y | 1 | 22 | - |"]
+        "| a | bb | c | d |",
+        "|---|---|---|---:|",
+        "| x\\|y | 1 | 22 | - |",
+    ]
     assert tables.fmt(None, ".2f") == "-" and tables.fmt("never", "d") == "never"
     assert tables.fmt(0.5, ".1f", "%") == "0.5%"

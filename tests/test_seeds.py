@@ -1,4 +1,5 @@
 """The seeds' plain versions (kernels/seeds) equal numpy and leave no process behind."""
+
 import time
 
 import numpy as np
@@ -85,8 +86,11 @@ def test_close_leaves_no_process(name):
         check_matvec(sv.matvec(sv.put(A), x), A, x, name)
     if "sum" in sv.kernels:
         check_sum(sv.vector_sum(sv.put(a)), a, name)
-    started = {pid: cmd for pid, cmd in live_children().items()
-               if pid not in before and not any(h in cmd for h in PER_INTERPRETER)}
+    started = {
+        pid: cmd
+        for pid, cmd in live_children().items()
+        if pid not in before and not any(h in cmd for h in PER_INTERPRETER)
+    }
     if name in ("seed-multiprocessing", "seed-mpi", "seed-mpi-allreduce"):
         assert started, f"{name}: no worker process seen while open"
     sv.close()

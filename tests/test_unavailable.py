@@ -12,6 +12,7 @@ extension), and the message ``open()`` raises then, is tested in that backend's
 file: tests/test_opencl.py, test_mpi.py, test_numba.py, test_cython_openmp.py,
 test_multiprocessing.py.
 """
+
 import ast
 import json
 import math
@@ -23,6 +24,7 @@ import sys
 import pytest
 
 import kernels
+from benchmarks.report import settings as settings_lines
 from kernels import BACKENDS, BackendUnavailable, backend_class, get_backend
 
 from .helpers import (
@@ -41,6 +43,7 @@ pytestmark = pytest.mark.timeout(60)
 
 # ------------------------------------------------------------- the registry
 
+
 def test_backend_module_that_cannot_be_imported(monkeypatch):
     monkeypatch.setitem(sys.modules, "kernels.opencl.backend", None)
     monkeypatch.delattr(kernels.opencl, "backend", raising=False)
@@ -52,16 +55,24 @@ def test_backend_module_that_cannot_be_imported(monkeypatch):
 
 # --------------------------------------- python -m kernels, pytest skips
 
+
 def test_cli_table_lists_every_backend_with_the_reason():
     """`python -m kernels` with OpenCL's device and MPI's library hidden."""
-    done = subprocess.run([sys.executable, "-m", "kernels"], cwd=ROOT, capture_output=True,
-                          text=True, timeout=60, env={**os.environ, **HIDE_OPENCL, **HIDE_MPI})
+    done = subprocess.run(
+        [sys.executable, "-m", "kernels"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, **HIDE_OPENCL, **HIDE_MPI},
+    )
     lines = {ln.split()[0]: ln for ln in done.stdout.splitlines() if ln.strip()}
     assert set(BACKENDS) <= set(lines), done.stdout + done.stderr
-    assert done.returncode == 1                              # not all available
+    assert done.returncode == 1  # not all available
     assert re.search(r"^opencl +UNAVAILABLE +.*(has no device|cannot be imported)", lines["opencl"])
-    assert re.search(r"^mpi +UNAVAILABLE +mpi backend needs mpi4py and an MPI library",
-                     lines["mpi"])
+    assert re.search(
+        r"^mpi +UNAVAILABLE +mpi backend needs mpi4py and an MPI library", lines["mpi"]
+    )
     # the others: available, with versions and thread settings
     assert re.search(r"^numpy +available +workers=\d+, dtype=float64, blas=", lines["numpy"])
     for name in ("numba", "cython-openmp", "multiprocessing"):
@@ -71,29 +82,55 @@ def test_cli_table_lists_every_backend_with_the_reason():
 @pytest.mark.timeout(120)
 def test_tests_skip_with_the_reason():
     done = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-rs", "-p", "no:cacheprovider",
-         "tests/test_kernels.py::test_sum_resident_and_end_to_end[opencl-float64-1000]",
-         "tests/test_kernels.py::test_sum_resident_and_end_to_end[mpi-float64-1000]"],
-        cwd=ROOT, capture_output=True, text=True, timeout=110,
-        env={**os.environ, **HIDE_OPENCL, **HIDE_MPI})
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-rs",
+            "-p",
+            "no:cacheprovider",
+            "tests/test_kernels.py::test_sum_resident_and_end_to_end[opencl-float64-1000]",
+            "tests/test_kernels.py::test_sum_resident_and_end_to_end[mpi-float64-1000]",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=110,
+        env={**os.environ, **HIDE_OPENCL, **HIDE_MPI},
+    )
     out = done.stdout + done.stderr
     assert done.returncode == 0, out[-3000:]
-    assert re.search(r"SKIPPED .*opencl unavailable here: .*(has no device|cannot be imported)", out)
-    assert re.search(r"SKIPPED .*mpi unavailable here: mpi backend needs mpi4py and an MPI library",
-                     out)
-    assert " passed" not in out.splitlines()[-1]               # nothing ran, nothing failed
+    assert re.search(
+        r"SKIPPED .*opencl unavailable here: .*(has no device|cannot be imported)", out
+    )
+    assert re.search(
+        r"SKIPPED .*mpi unavailable here: mpi backend needs mpi4py and an MPI library", out
+    )
+    assert " passed" not in out.splitlines()[-1]  # nothing ran, nothing failed
 
 
 # ----------------------------------------------------- asv and the plots
+
 
 @pytest.mark.timeout(240)
 def test_asv_records_skips_with_reasons_and_plots_list_them(tmp_path):
     """OpenCL and MPI hidden, and a memory limit that only N=16 matvec fits under."""
     env, tag, results = asv_project(
-        tmp_path, PARBENCH_BACKENDS="numpy,opencl,mpi", PARBENCH_MEMORY_LIMIT="1MB",
-        **HIDE_OPENCL, **HIDE_MPI)
-    r = subprocess.run(asv_run_args("--bench", r"^(suite|runinfo)\."), env=env, cwd=tmp_path,
-                       capture_output=True, text=True, timeout=200)
+        tmp_path,
+        PARBENCH_BACKENDS="numpy,opencl,mpi",
+        PARBENCH_MEMORY_LIMIT="1MB",
+        **HIDE_OPENCL,
+        **HIDE_MPI,
+    )
+    r = subprocess.run(
+        asv_run_args("--bench", r"^(suite|runinfo)\."),
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=200,
+    )
     log = r.stdout + r.stderr
     assert r.returncode == 0, log[-4000:]
     rows = result_rows(results)
@@ -111,16 +148,25 @@ def test_asv_records_skips_with_reasons_and_plots_list_them(tmp_path):
             for n in (16, 256):
                 assert math.isnan(value(bench, backend, n)), (bench, backend, n)
     assert value("MatVec", "numpy", 16) > 0
-    assert math.isnan(value("MatVec", "numpy", 256))      # 1.6 MB > 1 MB: skipped
+    assert math.isnan(value("MatVec", "numpy", 256))  # 1.6 MB > 1 MB: skipped
     assert value("VectorSum", "numpy", 4096) > 0
     assert math.isnan(value("VectorSum", "mpi", 4096))
     # the reasons are in asv's log (--show-stderr)
-    assert re.search(r"parbench: skipped matvec opencl N=16: BackendUnavailable: .*(has no device"
-                     r"|cannot be imported)", log)
-    assert re.search(r"parbench: skipped sum mpi N=4096: BackendUnavailable: mpi backend needs"
-                     r" mpi4py and an MPI library", log)
-    assert re.search(r"parbench: skipped matvec numpy N=256: InsufficientMemory: does not fit in"
-                     r" memory: .* but 1 MB allowed \(PARBENCH_MEMORY_LIMIT=1MB\)", log)
+    assert re.search(
+        r"parbench: skipped matvec opencl N=16: BackendUnavailable: .*(has no device"
+        r"|cannot be imported)",
+        log,
+    )
+    assert re.search(
+        r"parbench: skipped sum mpi N=4096: BackendUnavailable: mpi backend needs"
+        r" mpi4py and an MPI library",
+        log,
+    )
+    assert re.search(
+        r"parbench: skipped matvec numpy N=256: InsufficientMemory: does not fit in"
+        r" memory: .* but 1 MB allowed \(PARBENCH_MEMORY_LIMIT=1MB\)",
+        log,
+    )
     assert "asv: skipped: NotImplementedError" in log
     assert not processes_tagged(tag)
 
@@ -133,12 +179,15 @@ def test_asv_records_skips_with_reasons_and_plots_list_them(tmp_path):
     assert "`skipped or failed: numpy matvec 256 (resident, skipped)`" in summary
     for line in summary.splitlines():
         if line.startswith("| matvec | opencl |") or line.startswith("| sum | mpi |"):
-            assert re.fullmatch(r"\| \w+ \| \w+ \| [\w-]+ \| - \| - \| - \| - \| - \| - \| - \| - \|",
-                                line), line
+            assert re.fullmatch(
+                r"\| \w+ \| \w+ \| [\w-]+ \| - \| - \| - \| - \| - \| - \| - \| - \|", line
+            ), line
     # the run's settings, printed in the figure captions, carry the reasons
-    data = json.loads(next(f for f in (results / "ci").glob("*.json")
-                           if f.name != "machine.json").read_text())
+    data = json.loads(
+        next(f for f in (results / "ci").glob("*.json") if f.name != "machine.json").read_text()
+    )
     row = data["results"]["runinfo.RunInfo.track_info"]
-    settings = json.loads(ast.literal_eval(row[data["result_columns"].index("params")][0][0]))
+    lines = [ast.literal_eval(v) for v in row[data["result_columns"].index("params")][0]]
+    settings = settings_lines.decode(lines)
     assert settings["mpi"].startswith("unavailable: mpi backend needs mpi4py and an MPI library")
     assert settings["opencl"].startswith("unavailable: ")

@@ -18,6 +18,8 @@ import math
 import os
 from datetime import datetime, timezone
 
+from . import settings
+
 #: kernel -> benchmark class per mode ("serial" is numpy with one worker, the baseline)
 KERNEL_CLASSES = {
     "matvec": {"resident": "MatVec", "end-to-end": "MatVecEndToEnd", "serial": "MatVecSerial"},
@@ -291,15 +293,8 @@ class Run:
         return v
 
     def _info(self):
-        for params, _value in self.entries(INFO_CLASS, INFO_METHOD):
-            for v in params.values():
-                if isinstance(v, str):
-                    try:
-                        d = json.loads(v)
-                    except ValueError:
-                        return {"info": v}
-                    return d if isinstance(d, dict) else {"info": str(d)}
-        return {}
+        values = [v for params, _ in self.entries(INFO_CLASS, INFO_METHOD) for v in params.values()]
+        return settings.decode(values)
 
     def _workers(self):
         for v in (self.info.get("workers"), self.machine_fact("num_cpu")):

@@ -29,7 +29,7 @@ import numpy as np
 from ..base import Backend, BackendUnavailable, WorkerError
 from ..blas import BlasThreads, blas_description
 from ..compiled.block_matvec import DESCRIPTION as BLOCK_MATVEC
-from . import spawn
+from . import SPIN_S, spawn
 
 #: Open backends, closed at interpreter exit before mpi4py finalizes MPI (a
 #: forgotten close would otherwise make MPI_Finalize wait for connected ranks).
@@ -77,6 +77,7 @@ class MPIBackend(Backend):
     name = "mpi"
     data_is_remote = True
     rank_program = "kernels.mpi.rank"
+    spin_after_call_s = SPIN_S
 
     def __init__(self, workers=None, dtype=np.float64, rank_program=None):
         world = _launched_world()
@@ -111,10 +112,14 @@ class MPIBackend(Backend):
     def _open(self):
         try:
             from mpi4py import MPI
-
-            w = importlib.import_module(self.rank_program)
         except (ImportError, RuntimeError, OSError) as exc:  # no mpi4py or no libmpi
             raise BackendUnavailable(f"mpi backend needs mpi4py and an MPI library: {exc}") from exc
+        try:
+            w = importlib.import_module(self.rank_program)
+        except ImportError as exc:
+            raise BackendUnavailable(
+                f"mpi backend: the rank program {self.rank_program} cannot be imported: {exc}"
+            ) from exc
         self._MPI, self._w = MPI, w
         self._procs = []
         self._inter = None

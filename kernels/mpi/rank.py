@@ -32,6 +32,7 @@ from threadpoolctl import threadpool_limits
 
 from ..compiled.block_matvec import block_matvec
 from ..validate import row_blocks
+from . import SPIN_S
 
 PUT, MATVEC, VECTOR_SUM, FREE, STOP = range(1, 6)
 HEADER_LEN = 5
@@ -39,12 +40,10 @@ HEADER_LEN = 5
 DTYPES = (np.dtype(np.float64), np.dtype(np.float32))
 MPI_TYPES = (MPI.DOUBLE, MPI.FLOAT)
 
-#: An idle worker spins (polls the header broadcast) this long after its last
-#: command, so back-to-back benchmark calls pay no wake-up latency, then sleeps
-#: between polls (up to IDLE_SLEEP_MAX_S) so an idle backend does not hold a core
-#: at 100%.  MPICH's own knobs (MPIR_CVAR_POLLS_BEFORE_YIELD,
+#: An idle worker spins for SPIN_S (``kernels.mpi``) after its last command,
+#: then sleeps between polls (up to IDLE_SLEEP_MAX_S) so an idle backend does not
+#: hold a core at 100%.  MPICH's own knobs (MPIR_CVAR_POLLS_BEFORE_YIELD,
 #: MPIR_CVAR_ENABLE_HEAVY_YIELD) only sched_yield: the core still shows busy.
-SPIN_S = 0.25
 IDLE_SLEEP_MAX_S = 0.002
 
 

@@ -3,6 +3,8 @@
 numpy with workers=1 is the serial baseline every speedup is measured against.
 """
 
+from threadpoolctl import threadpool_limits
+
 from ..base import Backend
 from ..blas import BlasThreads, blas_description
 
@@ -18,6 +20,10 @@ class NumpyBackend(Backend):
 
     def _close(self):
         self._blas.stop()
+
+    def claim_threads(self):
+        # the limit set here is undone by close(), which restores the limits of open()
+        threadpool_limits(limits=self.workers, user_api="blas")
 
     def describe(self):
         return {**super().describe(), "blas": blas_description()}

@@ -1,0 +1,109 @@
+"""Speedups and end-to-end costs, each with its 95% interval (measured by ``benchmarks.pairs``).
+
+Every figure here is a ratio timed in alternation in one process and repeated
+over several processes (``pairs``); ``benchmarks.intervals`` makes the estimate
+and interval.  asv stores one number per benchmark, so each figure is three
+benchmarks read from one measurement (asv's ``setup_cache``, shared by every
+benchmark that uses it): ``track_estimate``, ``track_low`` and ``track_high``
+(the 95% bounds).
+
+* ``MatVecSpeedup`` / ``VectorSumSpeedup`` (mode, backend, N): serial numpy time
+  / backend time, resident and end-to-end (end-to-end only for the backends
+  whose data lives away from the host: the others are skipped, NaN).
+* ``MatVecTime`` / ``VectorSumTime`` (mode, backend, N): seconds per call of the
+  same rounds (mode serial: the numpy baseline, backend "numpy"), so GB/s has
+  an interval too.
+* ``MatVecEndToEndCost`` / ``VectorSumEndToEndCost`` (backend, N): end-to-end
+  time / resident time of the same backend.
+
+A figure that could not be measured (backend unavailable, too large for memory,
+a measuring process failed) is asv's skip, with the reason on stderr.
+"""
+
+from kernels import BACKENDS
+
+from . import common, pairs
+from .pairs import setup_cache  # noqa: F401 (asv's setup_cache for every benchmark here)
+
+
+class _Paired(common.Benchmark):
+    """Base: ``setup`` finds the figure in the shared measurement or skips it."""
+
+    quantity = None
+    kernel = None
+    unit = "ratio"
+
+    def key(self, *params):
+        raise NotImplementedError
+
+    def setup(self, cache, *params):
+        k = self.key(*params)
+        self.value = [pairs.lookup(cache, k, i) for i in range(3)]
+
+    def track_estimate(self, cache, *params):
+        return self.value[0]
+
+    def track_low(self, cache, *params):
+        return self.value[1]
+
+    def track_high(self, cache, *params):
+        return self.value[2]
+
+
+class _Speedup(_Paired):
+    quantity = "speedup"
+    unit = "x"
+
+    def key(self, mode, backend, n):
+        return pairs.key(self.quantity, self.kernel, mode, backend, n)
+
+
+class MatVecSpeedup(_Speedup):
+    kernel = "matvec"
+    params = [list(pairs.MODES), common.selected_backends(BACKENDS), common.sizes("matvec")]
+    param_names = ["mode", "backend", "N"]
+
+
+class VectorSumSpeedup(_Speedup):
+    kernel = "sum"
+    params = [list(pairs.MODES), common.selected_backends(BACKENDS), common.sizes("sum")]
+    param_names = ["mode", "backend", "N"]
+
+
+class _EndToEndCost(_Paired):
+    quantity = "end-to-end cost"
+
+    def key(self, backend, n):
+        return pairs.key(self.quantity, self.kernel, "end-to-end", backend, n)
+
+
+class MatVecEndToEndCost(_EndToEndCost):
+    kernel = "matvec"
+    params = [common.remote_backends(), common.sizes("matvec")]
+    param_names = ["backend", "N"]
+
+
+class VectorSumEndToEndCost(_EndToEndCost):
+    kernel = "sum"
+    params = [common.remote_backends(), common.sizes("sum")]
+    param_names = ["backend", "N"]
+
+
+class _Time(_Paired):
+    quantity = "time"
+    unit = "seconds"
+
+    def key(self, mode, backend, n):
+        return pairs.key(self.quantity, self.kernel, mode, backend, n)
+
+
+class MatVecTime(_Time):
+    kernel = "matvec"
+    params = [["serial", *pairs.MODES], common.selected_backends(BACKENDS), common.sizes("matvec")]
+    param_names = ["mode", "backend", "N"]
+
+
+class VectorSumTime(_Time):
+    kernel = "sum"
+    params = [["serial", *pairs.MODES], common.selected_backends(BACKENDS), common.sizes("sum")]
+    param_names = ["mode", "backend", "N"]

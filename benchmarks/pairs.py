@@ -1,0 +1,332 @@
+"""Paired measurements: every derived figure timed as a ratio, in alternation, over processes.
+
+A speedup is the ratio of two times; timed minutes apart on a machine whose
+speed drifts, it is mostly that drift.  So each ratio here is measured as a pair:
+both sides on the same data, timed in turn, round after round, in one process
+(``common.alternate``), and the whole measurement is repeated in
+``processes()`` fresh processes, because the variation between processes is
+larger than within one.  ``benchmarks.intervals`` turns the per-process,
+per-round ratios into an estimate and a 95% interval.
+
+What one process measures (``measure``), for the suite's backends and sizes:
+
+* ``speedup``: serial numpy time / backend time, resident and end-to-end, at
+  every N (the backend's calls and the baseline's alternate in each round);
+* ``time``: seconds per call of each side (serial, resident, end-to-end), the
+  same rounds, so bandwidth (bytes moved / time) has an interval too;
+* ``end-to-end cost``: end-to-end time / resident time of the same backend;
+* ``roof percent``: at the largest N, the backend's GB/s as % of the best read
+  bandwidth of that round, the roof being the fastest of several read kernels
+  timed in the same alternation (the compiled STREAM read, STREAM triad, the
+  numba and numpy sums, and, for the sum, the case itself), so no kernel can
+  read above it;
+* ``seed ratio``: seed variant time / the backend it is the plain version of,
+  at the largest seed N.
+
+``setup_cache()`` (asv's, shared by every benchmark that reads these figures)
+runs ``processes()`` processes one after the other, each as
+``python -c "...measure..."`` with the benchmark directory appended to
+sys.path (so ``kernels`` is the installed one of the benchmarked commit), and
+returns {key: Interval or skip reason}.  Keys: (quantity, kernel, mode,
+backend, N); see ``key``.
+"""
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+from kernels import BACKENDS, BackendUnavailable, get_backend
+from kernels.facts import KERNELS, bytes_moved
+from kernels.memory import InsufficientMemory
+
+from . import common
+from .intervals import ratio_interval
+
+PROCESSES_ENV = "PARBENCH_PROCESSES"
+ROUNDS_ENV = "PARBENCH_ROUNDS"
+#: processes and rounds per process of each size set (PARBENCH_PROCESSES/ROUNDS override)
+DEFAULTS = {"default": (5, 10), "quick": (2, 3)}
+#: seconds one measuring process may take before it is killed
+PROCESS_TIMEOUT_S = 1800
+MODES = ("resident", "end-to-end")
+
+
+def processes():
+    """Measuring processes per run (PARBENCH_PROCESSES, default by size set), >= 2."""
+    raw = os.environ.get(PROCESSES_ENV)
+    n = int(raw) if raw else DEFAULTS[common.size_set()][0]
+    if n < 2:
+        raise ValueError(f"{PROCESSES_ENV}={n}: an interval needs at least 2 processes")
+    return n
+
+
+def rounds():
+    """Alternation rounds per process (PARBENCH_ROUNDS, default by size set), >= 1."""
+    raw = os.environ.get(ROUNDS_ENV)
+    return max(1, int(raw) if raw else DEFAULTS[common.size_set()][1])
+
+
+def key(quantity, kernel, mode, backend, n):
+    """The cache key of one figure (n is None for per-kernel figures such as the roof)."""
+    return (quantity, kernel, mode, backend, n)
+
+
+def _ratios(rows, num, den):
+    """Per-round ratio of side ``num``'s median time to side ``den``'s."""
+    return [float(np.median(r[num]) / np.median(r[den])) for r in rows]
+
+
+def _times(rows, side):
+    """Per-round median seconds per call of side ``side``."""
+    return [float(np.median(r[side])) for r in rows]
+
+
+class _Recorder:
+    """The records of one process: key -> per-round ratios, or key -> skip reason."""
+
+    def __init__(self):
+        self.ratios, self.skips = {}, {}
+
+    def add(self, k, values):
+        self.ratios[json.dumps(k)] = values
+
+    def skip(self, k, why):
+        self.skips[json.dumps(k)] = why
+
+
+def _read_candidates(host, threads):
+    """[(call, bytes moved)] of the read kernels the roof is the best of."""
+    from kernels.compiled import load_openmp_loops
+
+    loops = load_openmp_loops()
+    flat = host.reshape(-1)
+    a = flat[: flat.nbytes // 8 * 8 // flat.itemsize].view(np.float64)
+    third = a.size // 3
+    b, c = np.ones(third), np.ones(third)
+    t = np.empty(third)
+    cands = [
+        (lambda: loops.stream_read(a, threads), a.nbytes),
+        (lambda: loops.stream_triad(t, b, c, 3.0, threads), 3 * t.nbytes),
+        (lambda: a.sum(), a.nbytes),
+    ]
+    try:
+        nb = get_backend("numba", workers=threads).open()
+        cands.append((lambda: nb.vector_sum(a), a.nbytes))
+    except BackendUnavailable:
+        nb = None
+    return cands, nb
+
+
+def _roof(rec, be, kernel, n, call, host, plan):
+    """Record ``roof percent``: the case's GB/s / the best read kernel's, per round."""
+    cands, nb = _read_candidates(host, be.workers)
+    try:
+        if kernel == "sum":
+            cands.append((call, host.nbytes))
+        calls = [call] + [c for c, _ in cands]
+        pauses = [be.spin_after_call_s] + [0.0] * len(cands)
+        rows = common.alternate(
+            calls,
+            plan["rounds"],
+            pauses,
+            repeats=1,
+            min_batch=5e-3,
+            before=[be.claim_threads] + [None] * len(cands),
+        )
+        moved = bytes_moved(kernel, n, host.itemsize)
+        percents = []
+        for r in rows:
+            best = max(nbytes / np.median(t) for (_, nbytes), t in zip(cands, r[1:]))
+            percents.append(100.0 * (moved / np.median(r[0])) / best)
+        rec.add(key("roof percent", kernel, "resident", be.name, None), percents)
+    finally:
+        if nb is not None:
+            nb.close()
+
+
+def _one_size(rec, base, be, kernel, n, plan):
+    """Alternate baseline, resident and (remote backends) end-to-end calls at one N."""
+    try:
+        inputs = common.case_inputs(kernel, n)
+        base_call, base_r = common.place_case(base, kernel, n, inputs)
+        call, placed = common.place_case(be, kernel, n, inputs)
+        calls, pauses = [base_call, call], [0.0, be.spin_after_call_s]
+        if be.data_is_remote:
+            e2e, _ = common.place_case(be, kernel, n, inputs, resident=False)
+            calls.append(e2e)
+            pauses.append(be.spin_after_call_s)
+    except InsufficientMemory as exc:
+        for mode in MODES:
+            rec.skip(key("speedup", kernel, mode, be.name, n), str(exc))
+        return
+    hooks = [base.claim_threads] + [be.claim_threads] * (len(calls) - 1)
+    rows = common.alternate(calls, plan["rounds"], pauses, repeats=1, min_batch=5e-3, before=hooks)
+    rec.add(key("speedup", kernel, "resident", be.name, n), _ratios(rows, 0, 1))
+    rec.add(key("time", kernel, "resident", be.name, n), _times(rows, 1))
+    if be.name == plan["backends"][0]:  # the baseline's own times, once per process
+        rec.add(key("time", kernel, "serial", "numpy", n), _times(rows, 0))
+    if be.data_is_remote:
+        rec.add(key("speedup", kernel, "end-to-end", be.name, n), _ratios(rows, 0, 2))
+        rec.add(key("time", kernel, "end-to-end", be.name, n), _times(rows, 2))
+        rec.add(key("end-to-end cost", kernel, "end-to-end", be.name, n), _ratios(rows, 2, 1))
+    if n == plan["sizes"][kernel][-1]:
+        _roof(rec, be, kernel, n, call, inputs[0], plan)
+    be.free(placed)
+    base.free(base_r)
+
+
+def _backend_cases(rec, kernel, backend, plan):
+    with get_backend("numpy", workers=1, dtype=plan["dtype"]) as base:
+        try:
+            be = get_backend(backend, workers=plan["workers"], dtype=plan["dtype"]).open()
+        except BackendUnavailable as exc:
+            for n in plan["sizes"][kernel]:
+                for mode in MODES:
+                    rec.skip(key("speedup", kernel, mode, backend, n), str(exc))
+            return
+        try:
+            for n in plan["sizes"][kernel]:
+                _one_size(rec, base, be, kernel, n, plan)
+        finally:
+            be.close()
+
+
+def _seed_cases(rec, plan):
+    from kernels.seeds import SEED_VERSIONS, seed_version
+
+    for kernel, variant, n in plan["seeds"]:
+        k = key("seed ratio", kernel, "resident", variant, n)
+        opened = []
+        try:
+            sv = seed_version(variant, workers=plan["workers"], dtype=plan["dtype"]).open()
+            opened.append(sv)
+            be = get_backend(
+                SEED_VERSIONS[variant].compares_to, workers=plan["workers"], dtype=plan["dtype"]
+            ).open()
+            opened.append(be)
+            inputs = common.case_inputs(kernel, n)
+            seed_call, _ = common.place_case(sv, kernel, n, inputs)
+            call, _ = common.place_case(be, kernel, n, inputs)
+            pauses = [sv.spin_after_call_s, be.spin_after_call_s]
+            rows = common.alternate(
+                [seed_call, call], plan["seed_rounds"], pauses, repeats=1, min_batch=5e-3
+            )
+            rec.add(k, _ratios(rows, 0, 1))
+        except (BackendUnavailable, InsufficientMemory) as exc:
+            rec.skip(k, str(exc))
+        finally:
+            for o in opened[::-1]:
+                o.close()
+
+
+def measure(plan):
+    """One process's paired measurements of ``plan`` (see ``make_plan``): a _Recorder."""
+    rec = _Recorder()
+    for kernel in KERNELS:
+        for backend in plan["backends"]:
+            print(
+                f"parbench: paired {kernel} {backend} (pid {os.getpid()})",
+                file=sys.stderr,
+                flush=True,
+            )
+            _backend_cases(rec, kernel, backend, plan)
+    _seed_cases(rec, plan)
+    return rec
+
+
+def make_plan():
+    """The measurement plan of this run, from the environment switches (JSON-able dict)."""
+    from kernels.seeds import variants
+
+    seed_n = {kernel: common.sizes(kernel)[::2][-1] for kernel in KERNELS}
+    r = rounds()
+    return {
+        "workers": common.workers(),
+        "dtype": common.dtype(),
+        "backends": common.selected_backends(BACKENDS),
+        "sizes": {kernel: list(common.sizes(kernel)) for kernel in KERNELS},
+        "rounds": r,
+        "seed_rounds": max(2, r // 2),
+        "seeds": [(kernel, v, seed_n[kernel]) for kernel in KERNELS for v in variants(kernel)],
+        "processes": processes(),
+    }
+
+
+_CHILD = """
+import json, sys
+sys.path.append({root!r})
+from benchmarks import pairs
+rec = pairs.measure(json.loads({plan!r}))
+with open({out!r}, "w") as f:
+    json.dump({{"ratios": rec.ratios, "skips": rec.skips}}, f)
+"""
+
+
+def _run_process(plan, out, root):
+    """One measuring process; returns its records, or None (the reason printed) if it failed."""
+    code = _CHILD.format(root=root, plan=json.dumps(plan), out=out)
+    with tempfile.TemporaryDirectory(prefix="parbench-paired-") as cwd:
+        try:
+            done = subprocess.run([sys.executable, "-c", code], cwd=cwd, timeout=PROCESS_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            print(f"parbench: a paired process ran over {PROCESS_TIMEOUT_S} s", file=sys.stderr)
+            return None
+    if not os.path.exists(out):
+        print(f"parbench: a paired process failed (exit {done.returncode})", file=sys.stderr)
+        return None
+    with open(out) as f:
+        return json.load(f)
+
+
+def combine(records):
+    """{key: Interval or skip reason} from the records of several processes."""
+    groups, skips = {}, {}
+    for r in records:
+        for k, values in r["ratios"].items():
+            groups.setdefault(k, []).append(values)
+        skips.update(r["skips"])
+    result = {tuple(json.loads(k)): why for k, why in skips.items()}
+    for k, g in groups.items():
+        try:
+            result[tuple(json.loads(k))] = tuple(ratio_interval(g))
+        except ValueError as exc:
+            result[tuple(json.loads(k))] = f"no interval: {exc}"
+    return result
+
+
+def setup_cache():
+    """asv's setup_cache: every paired figure of this run, {key: Interval tuple or reason}."""
+    plan = make_plan()
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    records = []
+    with tempfile.TemporaryDirectory(prefix="parbench-pairs-") as tmp:
+        for i in range(plan["processes"]):
+            t0 = time.monotonic()
+            r = _run_process(plan, os.path.join(tmp, f"{i}.json"), root)
+            print(
+                f"parbench: paired process {i + 1}/{plan['processes']}"
+                f" {'done' if r else 'FAILED'} in {time.monotonic() - t0:.0f} s",
+                file=sys.stderr,
+                flush=True,
+            )
+            if r is not None:
+                records.append(r)
+    return combine(records)
+
+
+setup_cache.timeout = PROCESS_TIMEOUT_S * 6
+
+
+def lookup(cache, k, index):
+    """Field ``index`` (0 estimate, 1 low, 2 high) of the figure ``k``; asv's skip if absent."""
+    value = cache.get(k)
+    if value is None:
+        raise NotImplementedError(f"not measured: {k}")
+    if isinstance(value, str):
+        raise NotImplementedError(value)
+    return value[index]
