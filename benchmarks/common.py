@@ -87,7 +87,7 @@ def dtype():
     return os.environ.get("PARBENCH_DTYPE", "float64")
 
 
-def timing_samples(fn, min_batch=2e-3, repeats=9, budget=4.0):
+def timing_samples(fn, min_batch=2e-3, repeats=9, budget=2.0):
     """Wall-clock seconds per call of ``fn()`` (time.perf_counter), one value per sample.
 
     Calls are batched so one sample lasts at least ``min_batch`` seconds (so a
@@ -125,7 +125,9 @@ def median_time(fn, **kwargs):
     return statistics.median(timing_samples(fn, **kwargs))
 
 
-def alternate(calls, rounds, pauses=0.3, repeats=3, budget=1.0, min_batch=2e-3, before=None):
+def alternate(
+    calls, rounds, pauses=0.3, repeats=3, budget=1.0, min_batch=2e-3, before=None, max_seconds=None
+):
     """Time each of ``calls`` in turn, ``rounds`` times, in this process.
 
     Returns one list per round holding, for each call, its ``timing_samples``
@@ -136,12 +138,17 @@ def alternate(calls, rounds, pauses=0.3, repeats=3, budget=1.0, min_batch=2e-3, 
     speed drifts.  ``before[i]`` (optional) runs, untimed, before call i's
     samples, and so does one untimed call of call i: it wakes workers that went
     to sleep during the other side's turn (MPI ranks sleep after spinning).
+    ``max_seconds``: stop early, after at least 3 rounds, when another round
+    would end past it (a slow case gets fewer rounds; its processes still count).
     """
     if not isinstance(pauses, (list, tuple)):
         pauses = [pauses] * len(calls)
     before = before or [None] * len(calls)
-    result = []
-    for _ in range(rounds):
+    result, start = [], time.perf_counter()
+    for done in range(rounds):
+        spent = time.perf_counter() - start
+        if max_seconds is not None and done >= 3 and spent * (done + 1) / done > max_seconds:
+            break
         row = []
         for call, pause, hook in zip(calls, pauses, before):
             if hook is not None:

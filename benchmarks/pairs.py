@@ -50,7 +50,10 @@ from .intervals import ratio_interval
 PROCESSES_ENV = "PARBENCH_PROCESSES"
 ROUNDS_ENV = "PARBENCH_ROUNDS"
 #: processes and rounds per process of each size set (PARBENCH_PROCESSES/ROUNDS override)
-DEFAULTS = {"default": (5, 10), "quick": (2, 3)}
+DEFAULTS = {"default": (5, 8), "quick": (2, 3)}
+#: seconds of alternation one case may take in one process (a slow case gets fewer
+#: rounds, at least 3; the interval is over processes, so it keeps its meaning)
+CASE_SECONDS = 1.0
 #: seconds one measuring process may take before it is killed
 PROCESS_TIMEOUT_S = 1800
 MODES = ("resident", "end-to-end")
@@ -137,6 +140,7 @@ def _roof(rec, be, kernel, n, call, host, plan):
             repeats=1,
             min_batch=5e-3,
             before=[be.claim_threads] + [None] * len(cands),
+            max_seconds=2 * CASE_SECONDS,
         )
         moved = bytes_moved(kernel, n, host.itemsize)
         percents = []
@@ -155,17 +159,26 @@ def _one_size(rec, base, be, kernel, n, plan):
         inputs = common.case_inputs(kernel, n)
         base_call, base_r = common.place_case(base, kernel, n, inputs)
         call, placed = common.place_case(be, kernel, n, inputs)
-        calls, pauses = [base_call, call], [0.0, be.spin_after_call_s]
+        calls = [base_call, call]
         if be.data_is_remote:
             e2e, _ = common.place_case(be, kernel, n, inputs, resident=False)
             calls.append(e2e)
-            pauses.append(be.spin_after_call_s)
     except InsufficientMemory as exc:
         for mode in MODES:
             rec.skip(key("speedup", kernel, mode, be.name, n), str(exc))
         return
+    # the backend's sides run back to back; its workers' spin ends before the next round
+    pauses = [0.0] * (len(calls) - 1) + [be.spin_after_call_s]
     hooks = [base.claim_threads] + [be.claim_threads] * (len(calls) - 1)
-    rows = common.alternate(calls, plan["rounds"], pauses, repeats=1, min_batch=5e-3, before=hooks)
+    rows = common.alternate(
+        calls,
+        plan["rounds"],
+        pauses,
+        repeats=1,
+        min_batch=5e-3,
+        before=hooks,
+        max_seconds=CASE_SECONDS,
+    )
     rec.add(key("speedup", kernel, "resident", be.name, n), _ratios(rows, 0, 1))
     rec.add(key("time", kernel, "resident", be.name, n), _times(rows, 1))
     if be.name == plan["backends"][0]:  # the baseline's own times, once per process
@@ -214,7 +227,12 @@ def _seed_cases(rec, plan):
             call, _ = common.place_case(be, kernel, n, inputs)
             pauses = [sv.spin_after_call_s, be.spin_after_call_s]
             rows = common.alternate(
-                [seed_call, call], plan["seed_rounds"], pauses, repeats=1, min_batch=5e-3
+                [seed_call, call],
+                plan["seed_rounds"],
+                pauses,
+                repeats=1,
+                min_batch=5e-3,
+                max_seconds=CASE_SECONDS,
             )
             rec.add(k, _ratios(rows, 0, 1))
         except (BackendUnavailable, InsufficientMemory) as exc:

@@ -84,3 +84,43 @@ def test_multiprocessing_without_shared_memory(monkeypatch):
     assert msg.startswith("cannot start the multiprocessing pool") and "No space left" in msg
     started = {p.pid for p in psutil.Process().children()} - before
     assert not started
+
+
+@pytest.mark.timeout(60)
+def test_worker_log_records_reach_the_drivers_handlers():
+    """A warning a spawned worker logs arrives at a handler installed in the driver.
+
+    The fault is real: the placed matrix's shared-memory file is removed behind
+    the backend's back (as a /dev/shm clean-up would), so the worker cannot
+    attach it, logs a WARNING with its traceback and reports the error.
+    """
+    import logging
+
+    records = []
+
+    class Keep(logging.Handler):
+        def emit(self, record):
+            records.append(record)
+
+    handler = Keep(level=logging.WARNING)
+    logging.getLogger().addHandler(handler)
+    A, x = np.ones((64, 64)), np.ones(64)
+    try:
+        with get_backend("multiprocessing", workers=2) as be:
+            before = set(os.listdir("/dev/shm"))
+            r = be.put(A)
+            mine = f"parbench_{os.getpid()}_"
+            new = set(os.listdir("/dev/shm")) - before
+            # the matrix's own segment ("a<n>"); "s<n>" is the x/y scratch it grew
+            placed = [f for f in new if f.startswith(mine) and f.rsplit("_", 1)[1].startswith("a")]
+            assert len(placed) == 1, new
+            os.unlink(os.path.join("/dev/shm", placed[0]))
+            with pytest.raises(WorkerError, match="FileNotFoundError"):
+                be.matvec(r, x)
+    finally:
+        logging.getLogger().removeHandler(handler)
+    worker = [rec for rec in records if rec.name == "kernels.multiprocessing.worker"]
+    assert worker, [r.getMessage() for r in records]
+    assert worker[0].levelno == logging.WARNING
+    assert "multiprocessing worker 1" in worker[0].getMessage()
+    assert worker[0].process != os.getpid()  # made in the worker, handled here

@@ -27,7 +27,7 @@ import os
 import secrets
 import time
 import weakref
-from multiprocessing import shared_memory
+from multiprocessing import resource_tracker, shared_memory
 from multiprocessing.connection import wait
 
 import numpy as np
@@ -72,7 +72,10 @@ class _Segment:
     def release(self):
         self.array = None  # the view must die before close() (BufferError otherwise)
         self.shm.close()
-        self.shm.unlink()
+        try:
+            self.shm.unlink()
+        except FileNotFoundError:  # removed behind our back (a /dev/shm clean-up): gone anyway
+            resource_tracker.unregister(self.shm._name, "shared_memory")
 
 
 def _close_at_exit(ref):
