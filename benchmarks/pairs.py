@@ -259,18 +259,25 @@ def measure(plan):
 
 def make_plan():
     """The measurement plan of this run, from the environment switches (JSON-able dict)."""
-    from kernels.seeds import variants
+    from kernels.seeds import SEED_VERSIONS, variants
 
     seed_n = {kernel: common.sizes(kernel)[::2][-1] for kernel in KERNELS}
     r = rounds()
+    backends = common.selected_backends(BACKENDS)
+    seeds = [
+        (kernel, v, seed_n[kernel])
+        for kernel in KERNELS
+        for v in variants(kernel)
+        if SEED_VERSIONS[v].compares_to in backends
+    ]
     return {
         "workers": common.workers(),
         "dtype": common.dtype(),
-        "backends": common.selected_backends(BACKENDS),
+        "backends": backends,
         "sizes": {kernel: list(common.sizes(kernel)) for kernel in KERNELS},
         "rounds": r,
         "seed_rounds": max(2, r // 2),
-        "seeds": [(kernel, v, seed_n[kernel]) for kernel in KERNELS for v in variants(kernel)],
+        "seeds": seeds,
         "processes": processes(),
     }
 

@@ -8,6 +8,8 @@ report (``benchmarks.report``), which imports nothing else of ``kernels``.
 * ``BACKENDS``: the backend registry names, in registry order (``kernels.registry``).
 * ``operand_elements(kernel, n)``: elements of the operand a backend places:
   A (N, N) for matvec, a (N,) for the sum.
+* ``operand_name(kernel)``, ``vector_bytes(kernel, n, itemsize)``: "A" or "a";
+  bytes of x and y (matvec) a backend keeps next to the operand (0 for the sum).
 * ``bytes_moved(kernel, n, itemsize)``: bytes one call reads and writes at the
   least, the figure every GB/s is computed from: matvec ``itemsize*(N*N + 2N)``
   (A and x read, y written), sum ``itemsize*N``.
@@ -25,6 +27,8 @@ __all__ = [
     "check_kernel",
     "operand_elements",
     "operand_bytes",
+    "operand_name",
+    "vector_bytes",
     "bytes_moved",
 ]
 
@@ -44,6 +48,16 @@ def operand_elements(kernel, n):
 def operand_bytes(kernel, n, itemsize):
     """Bytes of the placed operand (``operand_elements`` x ``itemsize``)."""
     return itemsize * operand_elements(kernel, n)
+
+
+def operand_name(kernel):
+    """The placed operand's name in messages: "A" (matvec) or "a" (sum)."""
+    return "A" if check_kernel(kernel) == "matvec" else "a"
+
+
+def vector_bytes(kernel, n, itemsize):
+    """Bytes of the per-call vectors a backend keeps next to the operand: x and y (matvec), 0."""
+    return 2 * itemsize * n if check_kernel(kernel) == "matvec" else 0
 
 
 def bytes_moved(kernel, n, itemsize):

@@ -89,22 +89,17 @@ class MPIBackend(Backend):
 
     @classmethod
     def memory_parts(cls, kernel, n, dtype, workers, resident=True):
-        from ..facts import operand_bytes
+        from ..facts import operand_bytes, operand_name, vector_bytes
         from ..memory import PROCESS_BYTES
 
         s = np.dtype(dtype).itemsize
-        name = "A" if kernel == "matvec" else "a"
         return [
             (
-                f"row blocks of {name} on the ranks (one copy in all)",
+                f"row blocks of {operand_name(kernel)} on the ranks (one copy in all)",
                 operand_bytes(kernel, n, s),
                 "host",
             ),
-            (
-                "x and y buffers on the ranks",
-                2 * workers * s * n if kernel == "matvec" else 0,
-                "host",
-            ),
+            ("x and y buffers on the ranks", workers * vector_bytes(kernel, n, s), "host"),
             (f"{workers - 1} MPI rank processes", (workers - 1) * PROCESS_BYTES, "process"),
         ]
 

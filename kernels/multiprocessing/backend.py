@@ -101,14 +101,13 @@ class MultiprocessingBackend(Backend):
 
     @classmethod
     def memory_parts(cls, kernel, n, dtype, workers, resident=True):
-        from ..facts import operand_bytes
+        from ..facts import operand_bytes, operand_name, vector_bytes
         from ..memory import PROCESS_BYTES
 
         s = np.dtype(dtype).itemsize
-        name = "A" if kernel == "matvec" else "a"
         return [
-            (f"shared-memory copy of {name}", operand_bytes(kernel, n, s), "shm"),
-            ("shared x, y scratch", 2 * s * n if kernel == "matvec" else 0, "shm"),
+            (f"shared-memory copy of {operand_name(kernel)}", operand_bytes(kernel, n, s), "shm"),
+            ("shared x, y scratch", vector_bytes(kernel, n, s), "shm"),
             (f"{workers - 1} worker processes", (workers - 1) * PROCESS_BYTES, "process"),
         ]
 

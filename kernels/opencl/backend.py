@@ -52,13 +52,12 @@ class OpenCLBackend(Backend):
 
     @classmethod
     def memory_parts(cls, kernel, n, dtype, workers, resident=True):
-        from ..facts import operand_bytes
+        from ..facts import operand_bytes, operand_name, vector_bytes
 
         s = np.dtype(dtype).itemsize
-        name = "A" if kernel == "matvec" else "a"
         return [
-            (f"OpenCL buffer of {name}", operand_bytes(kernel, n, s), "device"),
-            ("OpenCL x, y scratch", 2 * s * n if kernel == "matvec" else 0, "device"),
+            (f"OpenCL buffer of {operand_name(kernel)}", operand_bytes(kernel, n, s), "device"),
+            ("OpenCL x, y scratch", vector_bytes(kernel, n, s), "device"),
         ]
 
     def memory_limits(self):

@@ -1,0 +1,94 @@
+"""The paired measurement (benchmarks/pairs.py): what one process records, and the asv cache."""
+
+import json
+import os
+
+import pytest
+
+from .helpers import benchmarks_module
+
+pairs = benchmarks_module("pairs")
+
+PLAN = {
+    "workers": 2,
+    "dtype": "float64",
+    "backends": ["numpy", "cython-openmp"],
+    "sizes": {"matvec": [64], "sum": [4096]},
+    "rounds": 3,
+    "seed_rounds": 2,
+    "seeds": [],
+    "processes": 2,
+}
+
+
+@pytest.fixture(scope="module")
+def records():
+    return [pairs.measure(PLAN) for _ in range(2)]
+
+
+def test_one_process_records_every_figure_of_its_plan(records):
+    got = {tuple(json.loads(k)) for k in records[0].ratios}
+    for backend in PLAN["backends"]:
+        for kernel, n in (("matvec", 64), ("sum", 4096)):
+            assert pairs.key("speedup", kernel, "resident", backend, n) in got
+            assert pairs.key("time", kernel, "resident", backend, n) in got
+            assert pairs.key("roof percent", kernel, "resident", backend, None) in got
+    assert pairs.key("time", "sum", "serial", "numpy", 4096) in got
+    for values in records[0].ratios.values():
+        assert len(values) == PLAN["rounds"] and all(v > 0 for v in values)
+
+
+def test_the_roof_is_a_ceiling_for_the_sum(records):
+    """The sum is one of its own roof's read kernels, so no round can read above 100%."""
+    for rec in records:
+        for backend in PLAN["backends"]:
+            k = json.dumps(pairs.key("roof percent", "sum", "resident", backend, None))
+            assert all(p <= 100.0 + 1e-9 for p in rec.ratios[k]), rec.ratios[k]
+
+
+def test_combine_makes_an_interval_per_figure(records):
+    raw = [{"ratios": r.ratios, "skips": r.skips} for r in records]
+    cache = pairs.combine(raw)
+    k = pairs.key("speedup", "sum", "resident", "cython-openmp", 4096)
+    est, lo, hi, k_processes, rounds = cache[k]
+    assert lo <= est <= hi and k_processes == 2 and rounds == 2 * PLAN["rounds"]
+    assert pairs.lookup(cache, k, 0) == est
+    with pytest.raises(NotImplementedError, match="not measured"):
+        pairs.lookup(cache, pairs.key("speedup", "sum", "end-to-end", "numpy", 4096), 0)
+
+
+def test_a_skip_reason_reaches_the_cache():
+    cache = pairs.combine(
+        [{"ratios": {}, "skips": {'["speedup", "sum", "resident", "x", 1]': "no"}}]
+    )
+    with pytest.raises(NotImplementedError, match="no"):
+        pairs.lookup(cache, ("speedup", "sum", "resident", "x", 1), 0)
+
+
+@pytest.mark.timeout(300)
+def test_setup_cache_runs_fresh_processes(monkeypatch):
+    """asv's setup_cache: PARBENCH_PROCESSES processes, each ``python -c``, results combined."""
+    for var, value in {
+        "PARBENCH_SIZES": "quick",
+        "PARBENCH_BACKENDS": "numpy",
+        "PARBENCH_PROCESSES": "2",
+        "PARBENCH_ROUNDS": "2",
+    }.items():
+        monkeypatch.setenv(var, value)
+    cache = pairs.setup_cache()
+    est, lo, hi, k, rounds = cache[pairs.key("speedup", "matvec", "resident", "numpy", 256)]
+    assert k == 2 and rounds == 4 and lo <= est <= hi
+    assert not [k for k in cache if k[3] not in ("numpy",)]  # only the selected backend
+
+
+def test_processes_and_rounds_switches(monkeypatch):
+    monkeypatch.setenv("PARBENCH_PROCESSES", "1")
+    with pytest.raises(ValueError, match="at least 2 processes"):
+        pairs.processes()
+    monkeypatch.setenv("PARBENCH_PROCESSES", "7")
+    monkeypatch.setenv("PARBENCH_ROUNDS", "4")
+    assert (pairs.processes(), pairs.rounds()) == (7, 4)
+    monkeypatch.delenv("PARBENCH_PROCESSES")
+    monkeypatch.setenv("PARBENCH_SIZES", "quick")
+    assert pairs.processes() == pairs.DEFAULTS["quick"][0]
+    assert os.environ["PARBENCH_ROUNDS"] == "4"
