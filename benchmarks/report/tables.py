@@ -25,7 +25,7 @@ TABLE_HEADER = (
     "crossover N",
 )
 #: the summary of a run with paired figures: no unpaired "% roof", RoofFraction's is "% roof"
-PAIRED_HEADER = TABLE_HEADER[:4] + TABLE_HEADER[5:]
+PAIRED_HEADER = TABLE_HEADER[:5] + TABLE_HEADER[6:]
 COST_HEADER = ("kernel", "backend", "N", "end-to-end / resident")
 COST_TITLE = (
     "End-to-end cost: end-to-end time / resident time of the same backend, "
