@@ -21,26 +21,17 @@ from benchmarks.report.results import Run, find_runs, select_runs  # noqa: E402 
 from benchmarks.report.series import collect, summarize  # noqa: E402
 from benchmarks.report.settings import encode  # noqa: E402
 
-NAN = float("nan")
-MACHINE = "testbox"
+from .asv_writer import (  # noqa: E402
+    MACHINE,  # noqa: F401 (the tests import it from here)
+    NAN,
+    Benchmarks,
+    product,
+    write_machine,
+    write_run,
+)
+
 OLD_COMMIT = "0123456789abcdef0123456789abcdef01234567"
 NEW_COMMIT = "fedcba9876543210fedcba9876543210fedcba98"
-ENV = "virtualenv-py3.11-numpy"
-COLUMNS = [
-    "result",
-    "params",
-    "version",
-    "started_at",
-    "duration",
-    "stats_ci_99_a",
-    "stats_ci_99_b",
-    "stats_q_25",
-    "stats_q_75",
-    "stats_number",
-    "stats_repeat",
-    "samples",
-    "profile",
-]
 BACKENDS = ["numpy", "numba", "cython-openmp", "opencl", "multiprocessing", "mpi"]
 DATA_BACKENDS = ["opencl", "multiprocessing", "mpi"]
 MV_N = [16, 256, 4096]
@@ -131,60 +122,26 @@ ROOF_PAIRED = {
 }
 SEED_PAIRED = (0.9, 0.8, 1.0)  # matvec:seed-mpi
 PAIRED_SETTING = "3 processes x 4 rounds, 95% t interval over processes"
-INTERVAL_METHODS = ("track_estimate", "track_low", "track_high")
-
-
-def _r(v):
-    return repr(v)
-
-
-def _meta(name, params, param_names, unit="seconds"):
-    return {
-        "code": "def track_time(self): ...",
-        "name": name,
-        "param_names": param_names,
-        "params": [[_r(v) for v in vals] for vals in params],
-        "type": "track",
-        "unit": unit,
-        "version": "0" * 64,
-    }
-
-
-def _row(values, params, full=True):
-    """One result row aligned with COLUMNS; ``full=False`` drops trailing columns like asv."""
-    row = [values, [[_r(v) for v in vals] for vals in params], "0" * 64, 1700000000000, 1.5]
-    if full:
-        n = 1 if values is None else len(values)
-        row += [[None] * n, [None] * n, [None] * n, [None] * n, [1] * n, [10] * n, None, None]
-        row = row[:-2]  # asv pops trailing nulls (samples, profile)
-    return row
-
-
-def _product(table, backends, ns):
-    out = []
-    for b in backends:
-        vals = table.get(b)
-        for i in range(len(ns)):
-            out.append(None if vals is None else vals[i])
-    return out
-
-
-class Benchmarks:
-    """The benchmarks of a synthetic run: benchmarks.json's entries and the result rows."""
-
-    def __init__(self):
-        self.meta, self.rows = {"version": 2}, {}
-
-    def add(self, name, params, names, values, unit="seconds", full=True):
-        self.meta[name] = _meta(name, params, names, unit)
-        self.rows[name] = _row(values, params, full)
-
-    def add_intervals(self, name, params, names, triples, methods=INTERVAL_METHODS, unit="x"):
-        """``name.<method>`` for each of ``methods`` (estimate, low, high) from ``triples``
-        ((estimate, low, high) or None, in itertools.product order of ``params``)."""
-        for i, method in enumerate(methods):
-            values = [NAN if t is None else t[i] for t in triples]
-            self.add(f"{name}.{method}", params, names, values, unit=unit)
+ROOF_METHODS = ("track_percent", "track_percent_low", "track_percent_high")
+SEED_METHODS = ("track_ratio", "track_ratio_low", "track_ratio_high")
+#: the two runs of ``write_compare_runs`` (A = OLD_COMMIT, B = NEW_COMMIT): MatVecSpeedup
+#: (mode, backend, N), RoofFraction matvec/numba, SeedRatio matvec:seed-mpi (only in A)
+COMPARE_A = {
+    ("resident", "numba", 16): (1.0, 0.9, 1.1),
+    ("resident", "numba", 256): (2.0, 1.8, 2.2),
+    ("resident", "mpi", 16): (0.5, 0.4, 0.6),
+    ("resident", "mpi", 256): (3.0, 2.8, 3.2),
+    "roof": (88.0, 84.0, 92.0),
+    "seed": (0.9, 0.8, 1.0),
+}
+COMPARE_B = {
+    ("resident", "numba", 16): (1.2, 1.1, 1.3),  # touches A's at 1.1: overlaps
+    ("resident", "numba", 256): (2.3, 2.15, 2.5),  # overlaps
+    ("resident", "mpi", 16): (0.55, 0.45, 0.65),  # overlaps
+    ("resident", "mpi", 256): (2.0, 1.9, 2.1),  # apart: 3 of 4 speedups overlap
+    "roof": (90.0, 86.0, 94.0),  # overlaps: 4 of 5 in all
+    "seed": None,
+}
 
 
 def _spread(t):
@@ -233,7 +190,7 @@ def _add_paired(bench):
         bench.add_intervals(
             f"paired.{cls}Time", [modes3, BACKENDS, ns], names, triples, unit="seconds"
         )
-        triples = _product(cost, DATA_BACKENDS, ns)
+        triples = product(cost, DATA_BACKENDS, ns)
         bench.add_intervals(
             f"paired.{cls}EndToEndCost", [DATA_BACKENDS, ns], ["backend", "N"], triples
         )
@@ -244,9 +201,9 @@ def _add_common(bench, with_roof, paired):
         "suite.MatVec.track_time",
         [BACKENDS, MV_N],
         ["backend", "N"],
-        _product(MV_RESIDENT, BACKENDS, MV_N),
+        product(MV_RESIDENT, BACKENDS, MV_N),
     )
-    e2e = _product(MV_E2E, DATA_BACKENDS, MV_N)
+    e2e = product(MV_E2E, DATA_BACKENDS, MV_N)
     # the "multiprocessing" rows are null inside a list here; VectorSumEndToEnd is the
     # whole-null case
     bench.add(
@@ -257,7 +214,7 @@ def _add_common(bench, with_roof, paired):
         "suite.VectorSum.track_time",
         [BACKENDS, SUM_N],
         ["backend", "N"],
-        _product(SUM_RESIDENT, BACKENDS, SUM_N),
+        product(SUM_RESIDENT, BACKENDS, SUM_N),
     )
     bench.add("suite.VectorSumEndToEnd.track_time", [DATA_BACKENDS, SUM_N], ["backend", "N"], None)
     bench.add("suite.VectorSumSerial.track_time", [SUM_N], ["N"], SUM_SERIAL)
@@ -282,60 +239,14 @@ def _add_common(bench, with_roof, paired):
         ["variant", "N"],
         [1e-3, 5e-3, NAN, 8e-3],
     )
-    methods = ("track_ratio", "track_ratio_low", "track_ratio_high")
     bench.add_intervals(
         "seeds.SeedRatio",
         [["matvec:seed-mpi", "sum:seed-numba"]],
         ["kernel:variant"],
         [SEED_PAIRED, None],
-        methods[: 3 if paired else 1],
+        SEED_METHODS[: 3 if paired else 1],
         "ratio",
     )
-
-
-def write_machine(res):
-    """``res/MACHINE/machine.json`` (the folder made)."""
-    (res / MACHINE).mkdir(parents=True, exist_ok=True)
-    (res / MACHINE / "machine.json").write_text(
-        json.dumps(
-            {
-                "arch": "x86_64",
-                "cpu": "Test CPU @ 3.00GHz",
-                "machine": MACHINE,
-                "num_cpu": "2",
-                "os": "Linux 6.1",
-                "ram": "25769803776",
-                "version": 1,
-            }
-        )
-    )
-
-
-def write_run(res, commit, date, rows, factor=1.0):
-    """One run file of ``rows`` (``Benchmarks.rows``), timings times ``factor``; its path."""
-    results = {}
-    for name, row in rows.items():
-        row = json.loads(json.dumps(row))
-        if factor != 1.0 and name.endswith(".track_time") and row[0] is not None:
-            row[0] = [None if v is None else v * factor for v in row[0]]
-        results[name] = row
-    data = {
-        "commit_hash": commit,
-        "env_name": ENV,
-        "date": date,
-        "params": {"machine": MACHINE, "python": "3.11", "num_cpu": "2"},
-        "python": "3.11",
-        "requirements": {"numpy": ""},
-        "env_vars": {},
-        "result_columns": COLUMNS,
-        "results": results,
-        "durations": {"<build>": 1.0},
-        "version": 2,
-    }
-    path = res / MACHINE / f"{commit[:8]}-{ENV}.json"
-    # json.dumps writes NaN as the bare token NaN, exactly as asv does
-    path.write_text(json.dumps(data))
-    return path
 
 
 def write_results(root, with_roof=True, with_info=True, info=None, paired=False):
@@ -368,6 +279,34 @@ def write_results(root, with_roof=True, with_info=True, info=None, paired=False)
         path = write_run(res, commit, date, bench.rows, factor)
         assert "NaN" in path.read_text()
     return res
+
+
+def write_compare_runs(root):
+    """Two runs (A = OLD_COMMIT, B = NEW_COMMIT) of COMPARE_A and COMPARE_B: (results
+    directory, [A's file, B's file])."""
+    res = root / "results"
+    write_machine(res)
+    meta, paths = {}, []
+    for commit, date, values in (
+        (OLD_COMMIT, 1700000000000, COMPARE_A),
+        (NEW_COMMIT, 1700000500000, COMPARE_B),
+    ):
+        bench = Benchmarks()
+        params = [["resident"], ["numba", "mpi"], [16, 256]]
+        triples = [values.get((m, b, n)) for m in params[0] for b in params[1] for n in params[2]]
+        bench.add_intervals("paired.MatVecSpeedup", params, ["mode", "backend", "N"], triples)
+        kb = [["matvec"], ["numba"]]
+        bench.add_intervals(
+            "roof.RoofFraction", kb, ["kernel", "backend"], [values["roof"]], ROOF_METHODS, "%"
+        )
+        case = [["matvec:seed-mpi"]]
+        bench.add_intervals(
+            "seeds.SeedRatio", case, ["kernel:variant"], [values["seed"]], SEED_METHODS, "ratio"
+        )
+        meta.update(bench.meta)
+        paths.append(write_run(res, commit, date, bench.rows))
+    (res / "benchmarks.json").write_text(json.dumps(meta, indent=4, sort_keys=True))
+    return res, paths
 
 
 def newest_run(res):

@@ -212,8 +212,8 @@ def plot_speedup(run, ks, cap=None):
     what = "speedup over serial numpy" + (" (95% intervals)" if ks.paired else "")
     fig, ax, lines = _draw(run, ks, cap, what, ks.speedups, with_serial=False)
     top = max([1.0] + [s for key in lines for s in ks.speedups[key].values()])
-    if ks.paired:
-        top = max(top, _bands(ax, ks, "speedup", lines))
+    if ks.paired:  # a very wide band (few processes) runs off the top, not the axis to 1e15
+        top = max(top, min(_bands(ax, ks, "speedup", lines), 1.5 * top))
         _hollow_where_no_difference(ax, ks, lines)
     ax.axhline(1.0, color="black", linewidth=1.2, label="1 = serial numpy")
     if run.workers:

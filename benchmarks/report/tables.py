@@ -53,17 +53,29 @@ RATIOS_MD_TITLE = (
 RATIOS_TEXT_TITLE = "timed in alternation in one process at the largest seed N (SeedRatio)"
 
 
+def _bound(v, spec):
+    """``v`` with ``spec``, or with 2 significant digits ("2.8e+15", "3.1e-09") when it is
+    at least 1e5 or ``spec`` would round it to zero (the bounds of a very wide interval)."""
+    text = format(v, spec)
+    if abs(v) >= 1e5 or (v != 0 and float(text) == 0):
+        return format(v, ".2g")
+    return text
+
+
 def fmt(v, spec, suffix=""):
     """``v`` formatted with ``spec`` plus ``suffix``; a str as is; MISSING ("-") for None.
 
-    An Interval reads "<estimate><suffix> [<low>, <high>]": "1.63x [1.51, 1.72]".
+    An Interval reads "<estimate><suffix> [<low>, <high>]": "1.63x [1.51, 1.72]"
+    (a number that ``spec`` would show as 0, or one of 1e5 or more, with 2 significant
+    digits: "0.02x [2.2e-19, 2.8e+15]").
     """
     if v is None:
         return MISSING
     if isinstance(v, str):
         return v
     if isinstance(v, Interval):
-        return f"{v.estimate:{spec}}{suffix} [{v.low:{spec}}, {v.high:{spec}}]"
+        low, high = _bound(v.low, spec), _bound(v.high, spec)
+        return f"{_bound(v.estimate, spec)}{suffix} [{low}, {high}]"
     return format(v, spec) + suffix
 
 
