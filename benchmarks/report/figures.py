@@ -181,8 +181,8 @@ def _hollow_where_no_difference(ax, ks, lines):
             linestyle="none",
             marker=line.get_marker(),
             markersize=6,
+            color=line.get_color(),
             markerfacecolor="none",
-            markeredgecolor=line.get_color(),
             markeredgewidth=1.4,
             label="_no difference",
         )
