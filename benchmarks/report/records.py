@@ -120,11 +120,6 @@ def inverse(iv, numerator):
     return Interval(numerator / iv.estimate, numerator / iv.high, numerator / iv.low)
 
 
-def above_one(iv):
-    """True if the whole interval lies above 1 (a difference, the backend faster)."""
-    return iv.low > 1.0
-
-
 def no_difference(iv):
     """True if the interval contains 1: no difference from the baseline shown."""
     return contains(iv, 1.0)
