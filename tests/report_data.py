@@ -19,27 +19,19 @@ if REPO not in sys.path:
 
 from benchmarks.report.results import Run, find_runs, select_runs  # noqa: E402 (path above)
 from benchmarks.report.series import collect, summarize  # noqa: E402
+from benchmarks.report.settings import encode  # noqa: E402
 
-NAN = float("nan")
-MACHINE = "testbox"
+from .asv_writer import (  # noqa: E402
+    MACHINE,  # noqa: F401 (the tests import it from here)
+    NAN,
+    Benchmarks,
+    product,
+    write_machine,
+    write_run,
+)
+
 OLD_COMMIT = "0123456789abcdef0123456789abcdef01234567"
 NEW_COMMIT = "fedcba9876543210fedcba9876543210fedcba98"
-ENV = "virtualenv-py3.11-numpy"
-COLUMNS = [
-    "result",
-    "params",
-    "version",
-    "started_at",
-    "duration",
-    "stats_ci_99_a",
-    "stats_ci_99_b",
-    "stats_q_25",
-    "stats_q_75",
-    "stats_number",
-    "stats_repeat",
-    "samples",
-    "profile",
-]
 BACKENDS = ["numpy", "numba", "cython-openmp", "opencl", "multiprocessing", "mpi"]
 DATA_BACKENDS = ["opencl", "multiprocessing", "mpi"]
 MV_N = [16, 256, 4096]
@@ -78,141 +70,243 @@ INFO = {
 }
 
 
-def _r(v):
-    return repr(v)
+#: the paired figures of ``write_results(paired=True)``: (estimate, low, high), None = NaN
+#: (not measured); resident speedups in the order of MV_N
+PAIRED_MV = {
+    "numpy": [(1.0, 0.9, 1.1), (1.0, 0.95, 1.05), (1.05, 0.98, 1.12)],  # contains 1: never
+    "numba": [(0.5, 0.45, 0.55), (2.0, 1.8, 2.2), (2.0, 1.9, 2.1)],  # crossover 256
+    "cython-openmp": [(2.0, 1.8, 2.2), (2.1, 1.9, 2.3), (2.5, 2.3, 2.7)],  # crossover 16
+    "opencl": [None, (2.5, 2.0, 3.0), (2.4, 2.2, 2.6)],  # skipped at 16: crossover 256
+    "multiprocessing": [(0.01, 0.008, 0.012), (0.1, 0.09, 0.11), (0.5, 0.4, 0.6)],  # never
+    "mpi": [(0.02, 0.018, 0.022), (1.2, 0.9, 1.5), (4.0, 3.5, 4.5)],  # crossover 4096
+}
+#: fastest at each N of MV_N (resident): winner, tied
+PAIRED_MV_FASTEST = [
+    (16, "cython-openmp", []),
+    (256, "opencl", ["cython-openmp", "numba"]),
+    (4096, "mpi", []),
+]
+PAIRED_MV_E2E = {
+    "opencl": [(0.01, 0.009, 0.011), (0.05, 0.045, 0.055), (0.5, 0.45, 0.55)],
+    "multiprocessing": [None, (0.01, 0.009, 0.011), (0.1, 0.08, 0.12)],
+    "mpi": [(0.001, 0.0009, 0.0011), (0.02, 0.018, 0.022), (1.5, 1.2, 1.8)],
+}
+PAIRED_MV_COST = {
+    "opencl": [(100.0, 90.0, 110.0), (50.0, 45.0, 55.0), (4.8, 4.5, 5.1)],
+    "multiprocessing": [None, (10.0, 9.0, 11.0), (5.0, 4.0, 6.0)],
+    "mpi": [(20.0, 18.0, 22.0), (60.0, 50.0, 70.0), (2.67, 2.5, 2.8)],
+}
+PAIRED_SUM = {
+    "numpy": [(1.0, 0.9, 1.1), (1.0, 0.97, 1.03)],
+    "numba": [(0.5, 0.4, 0.6), (2.5, 2.2, 2.8)],  # crossover 1000000
+    "cython-openmp": [None, None],
+    "opencl": [(0.02, 0.01, 0.03), (2.0, 1.5, 2.6)],  # tied with numba at 1000000
+    "multiprocessing": [(0.01, 0.009, 0.011), (0.5, 0.45, 0.55)],
+    "mpi": [(0.03, 0.027, 0.033), (1.1, 1.0, 1.2)],
+}
+PAIRED_SUM_FASTEST = [(1000, "numpy", []), (1000000, "numba", ["opencl"])]
+PAIRED_SUM_E2E = {
+    "opencl": [(0.01, 0.009, 0.011), (0.4, 0.35, 0.45)],
+    "multiprocessing": [None, None],
+    "mpi": [(0.01, 0.009, 0.011), (0.5, 0.45, 0.55)],
+}
+PAIRED_SUM_COST = {"opencl": [(2.0, 1.8, 2.2), (5.0, 4.5, 5.5)], "multiprocessing": [None, None]}
+PAIRED_SUM_COST["mpi"] = [(3.0, 2.7, 3.3), (2.2, 2.0, 2.4)]
+#: every paired time: the estimate's +-5%; a backend's: serial time / its speedup estimate
+TIME_SPREAD = 0.05
+#: RoofFraction (kernel x backend) and SeedRatio: estimate, low, high
+ROOF_PAIRED = {
+    ("matvec", "numba"): (88.0, 84.0, 92.0),
+    ("sum", "numba"): (95.0, 90.0, 100.0),
+    ("sum", "mpi"): (101.0, 97.0, 105.0),
+}
+SEED_PAIRED = (0.9, 0.8, 1.0)  # matvec:seed-mpi
+PAIRED_SETTING = "3 processes x 4 rounds, 95% t interval over processes"
+ROOF_METHODS = ("track_percent", "track_percent_low", "track_percent_high")
+SEED_METHODS = ("track_ratio", "track_ratio_low", "track_ratio_high")
+#: the two runs of ``write_compare_runs`` (A = OLD_COMMIT, B = NEW_COMMIT): MatVecSpeedup
+#: (mode, backend, N), RoofFraction matvec/numba, SeedRatio matvec:seed-mpi (only in A)
+COMPARE_A = {
+    ("resident", "numba", 16): (1.0, 0.9, 1.1),
+    ("resident", "numba", 256): (2.0, 1.8, 2.2),
+    ("resident", "mpi", 16): (0.5, 0.4, 0.6),
+    ("resident", "mpi", 256): (3.0, 2.8, 3.2),
+    "roof": (88.0, 84.0, 92.0),
+    "seed": (0.9, 0.8, 1.0),
+}
+COMPARE_B = {
+    ("resident", "numba", 16): (1.2, 1.1, 1.3),  # touches A's at 1.1: overlaps
+    ("resident", "numba", 256): (2.3, 2.15, 2.5),  # overlaps
+    ("resident", "mpi", 16): (0.55, 0.45, 0.65),  # overlaps
+    ("resident", "mpi", 256): (2.0, 1.9, 2.1),  # apart: 3 of 4 speedups overlap
+    "roof": (90.0, 86.0, 94.0),  # overlaps: 4 of 5 in all
+    "seed": None,
+}
 
 
-def _meta(name, params, param_names, unit="seconds"):
-    return {
-        "code": "def track_time(self): ...",
-        "name": name,
-        "param_names": param_names,
-        "params": [[_r(v) for v in vals] for vals in params],
-        "type": "track",
-        "unit": unit,
-        "version": "0" * 64,
-    }
+def _spread(t):
+    return (t, t * (1 - TIME_SPREAD), t * (1 + TIME_SPREAD))
 
 
-def _row(values, params, full=True):
-    """One result row aligned with COLUMNS; ``full=False`` drops trailing columns like asv."""
-    row = [values, [[_r(v) for v in vals] for vals in params], "0" * 64, 1700000000000, 1.5]
-    if full:
-        n = 1 if values is None else len(values)
-        row += [[None] * n, [None] * n, [None] * n, [None] * n, [1] * n, [10] * n, None, None]
-        row = row[:-2]  # asv pops trailing nulls (samples, profile)
-    return row
-
-
-def _product(table, backends, ns):
-    out = []
-    for b in backends:
-        vals = table.get(b)
-        for i in range(len(ns)):
-            out.append(None if vals is None else vals[i])
+def paired_times(kernel):
+    """{(mode, backend): [(estimate, low, high) or None per N]} of the paired times."""
+    serial, resident, e2e = (
+        (MV_SERIAL, PAIRED_MV, PAIRED_MV_E2E)
+        if kernel == "matvec"
+        else (SUM_SERIAL, PAIRED_SUM, PAIRED_SUM_E2E)
+    )
+    out = {("serial", "numpy"): [_spread(t) for t in serial]}
+    for mode, table in (("resident", resident), ("end-to-end", e2e)):
+        for b, values in table.items():
+            out[(mode, b)] = [
+                None if v is None else _spread(t / v[0]) for t, v in zip(serial, values)
+            ]
     return out
 
 
-def write_results(root, with_roof=True, with_info=True, info=None):
-    """Write results/benchmarks.json, machine.json and two runs (old and new)."""
-    res = root / "results"
-    (res / MACHINE).mkdir(parents=True)
-    benchmarks = {"version": 2}
-    rows = {}
+def _grid(table, modes, ns):
+    """{(mode, backend): [value per N]} as a (mode, backend, N) product's values (None absent)."""
+    return [
+        table.get((m, b), [None] * len(ns))[i]
+        for m in modes
+        for b in BACKENDS
+        for i in range(len(ns))
+    ]
 
-    def add(name, params, names, values, unit="seconds", full=True):
-        benchmarks[name] = _meta(name, params, names, unit)
-        rows[name] = _row(values, params, full)
 
-    add(
+def _add_paired(bench):
+    """The paired benchmarks of benchmarks.paired (speedup, time, end-to-end cost)."""
+    modes, names = ["resident", "end-to-end"], ["mode", "backend", "N"]
+    for cls, ns, resident, e2e, cost, kernel in (
+        ("MatVec", MV_N, PAIRED_MV, PAIRED_MV_E2E, PAIRED_MV_COST, "matvec"),
+        ("VectorSum", SUM_N, PAIRED_SUM, PAIRED_SUM_E2E, PAIRED_SUM_COST, "sum"),
+    ):
+        speedups = {("resident", b): v for b, v in resident.items()}
+        speedups.update({("end-to-end", b): v for b, v in e2e.items()})
+        triples = _grid(speedups, modes, ns)
+        bench.add_intervals(f"paired.{cls}Speedup", [modes, BACKENDS, ns], names, triples)
+        modes3 = ["serial", *modes]
+        triples = _grid(paired_times(kernel), modes3, ns)
+        bench.add_intervals(
+            f"paired.{cls}Time", [modes3, BACKENDS, ns], names, triples, unit="seconds"
+        )
+        triples = product(cost, DATA_BACKENDS, ns)
+        bench.add_intervals(
+            f"paired.{cls}EndToEndCost", [DATA_BACKENDS, ns], ["backend", "N"], triples
+        )
+
+
+def _add_common(bench, with_roof, paired):
+    bench.add(
         "suite.MatVec.track_time",
         [BACKENDS, MV_N],
         ["backend", "N"],
-        _product(MV_RESIDENT, BACKENDS, MV_N),
+        product(MV_RESIDENT, BACKENDS, MV_N),
     )
-    e2e = _product(MV_E2E, DATA_BACKENDS, MV_N)
+    e2e = product(MV_E2E, DATA_BACKENDS, MV_N)
     # the "multiprocessing" rows are null inside a list here; VectorSumEndToEnd is the
     # whole-null case
-    add("suite.MatVecEndToEnd.track_time", [DATA_BACKENDS, MV_N], ["backend", "N"], e2e, full=False)
-    add("suite.MatVecSerial.track_time", [MV_N], ["N"], MV_SERIAL)
-    add(
+    bench.add(
+        "suite.MatVecEndToEnd.track_time", [DATA_BACKENDS, MV_N], ["backend", "N"], e2e, full=False
+    )
+    bench.add("suite.MatVecSerial.track_time", [MV_N], ["N"], MV_SERIAL)
+    bench.add(
         "suite.VectorSum.track_time",
         [BACKENDS, SUM_N],
         ["backend", "N"],
-        _product(SUM_RESIDENT, BACKENDS, SUM_N),
+        product(SUM_RESIDENT, BACKENDS, SUM_N),
     )
-    add("suite.VectorSumEndToEnd.track_time", [DATA_BACKENDS, SUM_N], ["backend", "N"], None)
-    add("suite.VectorSumSerial.track_time", [SUM_N], ["N"], SUM_SERIAL)
+    bench.add("suite.VectorSumEndToEnd.track_time", [DATA_BACKENDS, SUM_N], ["backend", "N"], None)
+    bench.add("suite.VectorSumSerial.track_time", [SUM_N], ["N"], SUM_SERIAL)
     if with_roof:
-        add("roof.MemoryRoof.track_read", [], [], [ROOF_READ], unit="GB/s")
-        add("roof.MemoryRoof.track_triad", [], [], [ROOF_TRIAD], unit="GB/s")
-    add(
-        "roof.RoofFraction.track_percent",
-        [["matvec", "sum"], ["numba", "mpi"]],
+        bench.add("roof.MemoryRoof.track_read", [], [], [ROOF_READ], unit="GB/s")
+        bench.add("roof.MemoryRoof.track_triad", [], [], [ROOF_TRIAD], unit="GB/s")
+    roof = [["matvec", "sum"], ["numba", "mpi"]]
+    triples = [ROOF_PAIRED.get((k, b)) for k in roof[0] for b in roof[1]]
+    methods = ("track_percent", "track_percent_low", "track_percent_high")
+    bench.add_intervals(
+        "roof.RoofFraction",
+        roof,
         ["kernel", "backend"],
-        [88.0, NAN, 95.0, 101.0],
-        unit="%",
+        triples,
+        methods[: 3 if paired else 1],
+        "%",
     )
     # seed-mpi at 4096: 5e-3 s vs mpi resident 2.5e-3 s -> parbench 2x faster
-    add(
+    bench.add(
         "seeds.SeedMatVec.track_time",
         [["seed-mpi", "seed-opencl"], [256, 4096]],
         ["variant", "N"],
         [1e-3, 5e-3, NAN, 8e-3],
     )
-    add(
-        "seeds.SeedRatio.track_ratio",
+    bench.add_intervals(
+        "seeds.SeedRatio",
         [["matvec:seed-mpi", "sum:seed-numba"]],
         ["kernel:variant"],
-        [0.9, NAN],
-        unit="ratio",
+        [SEED_PAIRED, None],
+        SEED_METHODS[: 3 if paired else 1],
+        "ratio",
     )
-    if with_info:
-        settings = json.dumps(INFO if info is None else info, sort_keys=True)
-        add("runinfo.RunInfo.track_info", [[settings]], ["settings"], [2], unit="workers")
 
-    (res / "benchmarks.json").write_text(json.dumps(benchmarks, indent=4, sort_keys=True))
-    (res / MACHINE / "machine.json").write_text(
-        json.dumps(
-            {
-                "arch": "x86_64",
-                "cpu": "Test CPU @ 3.00GHz",
-                "machine": MACHINE,
-                "num_cpu": "2",
-                "os": "Linux 6.1",
-                "ram": "25769803776",
-                "version": 1,
-            }
+
+def write_results(root, with_roof=True, with_info=True, info=None, paired=False):
+    """Write results/benchmarks.json, machine.json and two runs (old and new).
+
+    ``paired``: with the paired benchmarks (PAIRED_*; RoofFraction's and SeedRatio's
+    bounds) and RunInfo in the "key: value" lines form with a ``paired`` setting.
+    """
+    res = root / "results"
+    write_machine(res)
+    bench = Benchmarks()
+    _add_common(bench, with_roof, paired)
+    if paired:
+        _add_paired(bench)
+    if with_info:
+        settings = dict(INFO if info is None else info)
+        if paired:
+            settings["paired"] = PAIRED_SETTING
+            values = encode(settings)
+        else:
+            values = [json.dumps(settings, sort_keys=True)]
+        bench.add(
+            "runinfo.RunInfo.track_info", [values], ["settings"], [2] * len(values), "workers"
         )
-    )
+    (res / "benchmarks.json").write_text(json.dumps(bench.meta, indent=4, sort_keys=True))
     for commit, date, factor in (
         (OLD_COMMIT, 1700000000000, 10.0),
         (NEW_COMMIT, 1700000500000, 1.0),
     ):
-        results = {}
-        for name, row in rows.items():
-            row = json.loads(json.dumps(row))
-            if factor != 1.0 and name.endswith(".track_time") and row[0] is not None:
-                row[0] = [None if v is None else v * factor for v in row[0]]
-            results[name] = row
-        data = {
-            "commit_hash": commit,
-            "env_name": ENV,
-            "date": date,
-            "params": {"machine": MACHINE, "python": "3.11", "num_cpu": "2"},
-            "python": "3.11",
-            "requirements": {"numpy": ""},
-            "env_vars": {},
-            "result_columns": COLUMNS,
-            "results": results,
-            "durations": {"<build>": 1.0},
-            "version": 2,
-        }
-        path = res / MACHINE / f"{commit[:8]}-{ENV}.json"
-        # json.dumps writes NaN as the bare token NaN, exactly as asv does
-        path.write_text(json.dumps(data))
+        path = write_run(res, commit, date, bench.rows, factor)
         assert "NaN" in path.read_text()
     return res
+
+
+def write_compare_runs(root):
+    """Two runs (A = OLD_COMMIT, B = NEW_COMMIT) of COMPARE_A and COMPARE_B: (results
+    directory, [A's file, B's file])."""
+    res = root / "results"
+    write_machine(res)
+    meta, paths = {}, []
+    for commit, date, values in (
+        (OLD_COMMIT, 1700000000000, COMPARE_A),
+        (NEW_COMMIT, 1700000500000, COMPARE_B),
+    ):
+        bench = Benchmarks()
+        params = [["resident"], ["numba", "mpi"], [16, 256]]
+        triples = [values.get((m, b, n)) for m in params[0] for b in params[1] for n in params[2]]
+        bench.add_intervals("paired.MatVecSpeedup", params, ["mode", "backend", "N"], triples)
+        kb = [["matvec"], ["numba"]]
+        bench.add_intervals(
+            "roof.RoofFraction", kb, ["kernel", "backend"], [values["roof"]], ROOF_METHODS, "%"
+        )
+        case = [["matvec:seed-mpi"]]
+        bench.add_intervals(
+            "seeds.SeedRatio", case, ["kernel:variant"], [values["seed"]], SEED_METHODS, "ratio"
+        )
+        meta.update(bench.meta)
+        paths.append(write_run(res, commit, date, bench.rows))
+    (res / "benchmarks.json").write_text(json.dumps(meta, indent=4, sort_keys=True))
+    return res, paths
 
 
 def newest_run(res):

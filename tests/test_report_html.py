@@ -304,3 +304,30 @@ def test_chromium_shows_figures_and_tables_offline(asv_results, tmp_path):
         img.crop(box).save(tmp_path / "figure.png")
     fraction = site_browser.drawn_fraction(tmp_path / "figure.png", left=0.0, top=0.0)
     assert fraction > 0.3, f"the first figure looks blank ({fraction:.0%} coloured columns)"
+
+
+def test_paired_page_sections_tables_and_fastest_figures(tmp_path):
+    res = write_results(tmp_path, paired=True)
+    path = write_page(res, tmp_path / "plots", "png")
+    parsed = parse(path)
+    report = analyse(newest_run(res))
+    _, rows = parsed.table(tables.PAIRED_HEADER)
+    assert rows == tables.table_cells(report.rows, paired=True)
+    assert not [h for _, h, _ in parsed.tables if h == tables.TABLE_HEADER]
+    title, costs = parsed.table(tables.COST_HEADER)
+    assert title == tables.COST_TITLE and costs == tables.cost_cells(report.costs)
+    title, fastest = parsed.table(tables.FASTEST_HEADER)
+    assert fastest == tables.fastest_cells(report.fastest)
+    assert ("matvec", "256", "opencl (tied: cython-openmp, numba)", "2.50x [2.00, 3.00]") in fastest
+    assert not [h for _, h, _ in parsed.tables if h == tables.SEED_HEADER]  # unpaired ratios
+    found = page.sections(report, sorted(str(p) for p in path.parent.glob("*.png")))
+    assert (
+        found[-1].title == "Fastest backend at each N" and page.BUILDERS[-1] is page.fastest_section
+    )
+    figures = {f.name: f for s in found for f in s.figures}
+    assert figures["matvec-fastest"].title == "fastest backend at each N (95% intervals)"
+    assert {"matvec-fastest", "sum-fastest"} <= set(_embedded(parsed))
+    text = " ".join("".join(parsed.text).split())
+    for note in tables.notes(report.run, paired=True):
+        assert note in text
+    assert "3 processes x 4 rounds" in text

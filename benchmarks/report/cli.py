@@ -92,7 +92,8 @@ def build_parser():
         "--output",
         default="plots",
         metavar="DIR",
-        help="where to write <machine>/<kernel>-{time,speedup,bandwidth}.<fmt>, "
+        help="where to write <machine>/<kernel>-{time,speedup,bandwidth}.<fmt> "
+        "(and <kernel>-fastest.<fmt> of a run with paired figures), "
         "<machine>/summary.md and <machine>/report.html (default: %(default)s)",
     )
     p.add_argument(

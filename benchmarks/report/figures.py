@@ -13,8 +13,9 @@ import os
 
 from kernels.facts import BACKENDS, TITLES
 
+from . import records
 from .results import format_date
-from .series import BASELINE
+from .series import BASELINE, ordered
 from .tables import bytes_formula, caption
 
 PALETTE = (
@@ -30,6 +31,9 @@ PALETTE = (
     "#7f7f7f",
 )
 _ROOF_STYLES = {"read": "-", "triad": "-."}
+BAND_ALPHA = 0.2
+HOLLOW_NOTE = "hollow: interval contains 1"
+FASTEST_TITLE = "fastest backend at each N (95% intervals)"
 
 
 def colors(keys):
@@ -86,7 +90,8 @@ def _legend_label(key):
     return f"{label}" if mode == "resident" else f"{label} (end-to-end)"
 
 
-def _finish(ax, ns, has_dashed):
+def _finish(ax, ns, has_dashed, note=None):
+    """Axis labels, the N ticks and the legend; ``note``: a last line of the legend's title."""
     ax.set_xlabel("N")
     ax.grid(True, which="major", alpha=0.35)
     ax.grid(True, which="minor", alpha=0.1)
@@ -98,37 +103,89 @@ def _finish(ax, ns, has_dashed):
         ax.set_xticklabels([str(n) for n in ns], rotation=45 if len(ns) > 6 else 0, fontsize=8)
     handles, labels = ax.get_legend_handles_labels()
     if handles:
-        title = "solid: resident\ndashed: end-to-end" if has_dashed else None
+        title = "\n".join(
+            t for t in ("solid: resident\ndashed: end-to-end" if has_dashed else "", note) if t
+        )
         ax.legend(
             handles,
             labels,
             loc="upper left",
             bbox_to_anchor=(1.01, 1.0),
             fontsize=8,
-            title=title,
+            title=title or None,
             title_fontsize=7,
             frameon=False,
         )
 
 
+def _title(ax, run, kernel, what):
+    ax.set_title(
+        f"{TITLES[kernel]}: {what}\n{run.machine} @ {run.commit[:8]}, {format_date(run.date)}",
+        fontsize=10,
+    )
+
+
 def _draw(run, ks, cap, what, values, with_serial=True):
     """A figure with one line per series of ``ks``: ``values`` {key: {N: y}}, NaN where a
-    key has no y at an N, so matplotlib leaves a gap (never a zero).  Returns (fig, ax, keys)."""
+    key has no y at an N, so matplotlib leaves a gap (never a zero).  Returns (fig, ax,
+    lines): lines {key: its Line2D}, in ``ks.keys`` order."""
     fig, ax = _new_figure(cap if cap is not None else caption(run))
     keys = [k for k in ks.keys if with_serial or k[1] != "serial"]
     palette = colors(keys)
+    lines = {}
     for key in keys:
         ys = [values[key].get(n, float("nan")) for n in ks.ns]
         label = _legend_label(key)
         if all(math.isnan(y) for y in ys):
             label += " - no data"
-        ax.plot(ks.ns, ys, label=label, **_style(key, palette))
-    ax.set_title(
-        f"{TITLES[ks.kernel]}: {what}\n{run.machine} @ {run.commit[:8]}, {format_date(run.date)}",
-        fontsize=10,
-    )
+        (lines[key],) = ax.plot(ks.ns, ys, label=label, **_style(key, palette))
+    _title(ax, run, ks.kernel, what)
     ax.set_xscale("log")
-    return fig, ax, keys
+    return fig, ax, lines
+
+
+def _bands(ax, ks, quantity, lines):
+    """A band (fill_between, the line's colour) of each line's 95% interval of ``quantity``;
+    NaN where a key has none at an N (a gap).  Returns the highest bound drawn (0 if none)."""
+    top = 0.0
+    for key, line in lines.items():
+        intervals = ks.interval(quantity, key)
+        if not intervals:
+            continue
+        nan = records.Interval(math.nan, math.nan, math.nan)
+        at = [intervals.get(n, nan) for n in ks.ns]
+        ax.fill_between(
+            ks.ns,
+            [iv.low for iv in at],
+            [iv.high for iv in at],
+            color=line.get_color(),
+            alpha=BAND_ALPHA,
+            linewidth=0,
+            label="_band",
+        )
+        top = max([top] + [iv.high for iv in intervals.values()])
+    return top
+
+
+def _hollow_where_no_difference(ax, ks, lines):
+    """Each point whose speedup interval contains 1 drawn as a hollow marker, not a filled one."""
+    for key, line in lines.items():
+        intervals = ks.interval("speedup", key)
+        hollow = [n for n in ks.ns if n in intervals and records.no_difference(intervals[n])]
+        if not hollow:
+            continue
+        line.set_markevery([i for i, n in enumerate(ks.ns) if n not in hollow])
+        ax.plot(
+            hollow,
+            [intervals[n].estimate for n in hollow],
+            linestyle="none",
+            marker=line.get_marker(),
+            markersize=6,
+            color=line.get_color(),
+            markerfacecolor="none",
+            markeredgewidth=1.4,
+            label="_no difference",
+        )
 
 
 def _has_dashed(keys):
@@ -138,20 +195,26 @@ def _has_dashed(keys):
 def plot_time(run, ks, cap=None):
     """Seconds per call vs N (log-log) of a KernelSeries; ``cap``: caption text (default
     ``tables.caption(run)``).  Returns the matplotlib Figure."""
-    fig, ax, keys = _draw(run, ks, cap, "time per call", ks.times)
+    fig, ax, lines = _draw(run, ks, cap, "time per call", ks.times)
     ax.set_yscale("log")
     ax.set_ylabel("time per call [s]")
-    _finish(ax, ks.ns, _has_dashed(keys))
+    _finish(ax, ks.ns, _has_dashed(lines))
     return fig
 
 
 def plot_speedup(run, ks, cap=None):
     """Serial numpy time / backend time vs N, lines at 1 and at the run's workers (ideal).
 
-    Returns the matplotlib Figure; it says so when the run has no serial baseline.
+    Of a paired KernelSeries each line has its 95% interval as a band, and a point
+    whose interval contains 1 is a hollow marker ("no difference").  Returns the
+    matplotlib Figure; it says so when the run has no serial baseline.
     """
-    fig, ax, keys = _draw(run, ks, cap, "speedup over serial numpy", ks.speedups, with_serial=False)
-    top = max([1.0] + [s for key in keys for s in ks.speedups[key].values()])
+    what = "speedup over serial numpy" + (" (95% intervals)" if ks.paired else "")
+    fig, ax, lines = _draw(run, ks, cap, what, ks.speedups, with_serial=False)
+    top = max([1.0] + [s for key in lines for s in ks.speedups[key].values()])
+    if ks.paired:  # a very wide band (few processes) runs off the top, not the axis to 1e15
+        top = max(top, min(_bands(ax, ks, "speedup", lines), 1.5 * top))
+        _hollow_where_no_difference(ax, ks, lines)
     ax.axhline(1.0, color="black", linewidth=1.2, label="1 = serial numpy")
     if run.workers:
         ax.axhline(
@@ -168,16 +231,20 @@ def plot_speedup(run, ks, cap=None):
         ax.text(
             0.5, 0.5, "no serial numpy baseline in this run", transform=ax.transAxes, ha="center"
         )
-    _finish(ax, ks.ns, _has_dashed(keys))
+    _finish(ax, ks.ns, _has_dashed(lines), HOLLOW_NOTE if ks.paired else None)
     return fig
 
 
 def plot_bandwidth(run, ks, cap=None):
     """GB/s vs N (log-log) of a KernelSeries, with the run's memory roofs as lines.
 
-    Returns the matplotlib Figure.
+    Of a paired KernelSeries (bytes moved / paired time) each line has its 95%
+    interval as a band.  Returns the matplotlib Figure.
     """
-    fig, ax, keys = _draw(run, ks, cap, "memory bandwidth", ks.bandwidths)
+    what = "memory bandwidth" + (" (95% intervals)" if ks.paired else "")
+    fig, ax, lines = _draw(run, ks, cap, what, ks.bandwidths)
+    if ks.paired:
+        _bands(ax, ks, "bandwidth", lines)
     for name, gbs in run.roofs.items():
         ax.axhline(
             gbs,
@@ -189,16 +256,75 @@ def plot_bandwidth(run, ks, cap=None):
     ax.set_yscale("log")
     moved = bytes_formula(ks.kernel, run.itemsize)
     ax.set_ylabel(f"bandwidth [GB/s]  ({moved} bytes / time)")
-    _finish(ax, ks.ns, _has_dashed(keys))
+    _finish(ax, ks.ns, _has_dashed(lines))
+    return fig
+
+
+def _marker(ax, xs, ys, color, face, **kw):
+    """Markers only (no line) at (xs, ys): ``face`` "none" for a hollow one."""
+    style = dict(linestyle="none", marker="o", markersize=11, markeredgewidth=1.8)
+    style.update(kw)
+    return ax.plot(xs, ys, markerfacecolor=face, markeredgecolor=color, **style)
+
+
+def _fastest_marks(ax, resident, row, palette):
+    """The winners (filled, their speedup written above) and the tied (hollow) of each N."""
+    marks = {}
+    for n, winner, tied, iv in records.fastest(resident):
+        marks.setdefault(("fastest", winner), []).append(n)
+        for b in tied:
+            marks.setdefault(("tied", b), []).append(n)
+        ax.annotate(
+            f"{iv.estimate:.2f}x",
+            (n, row[winner]),
+            xytext=(0, -17),
+            textcoords="offset points",
+            ha="center",
+            fontsize=7,
+        )
+    for (kind, b), ns in marks.items():
+        face = palette[b] if kind == "fastest" else "none"
+        _marker(ax, ns, [row[b]] * len(ns), palette[b], face, gid=f"{kind} {b}")
+
+
+def plot_fastest(run, ks, cap=None):
+    """The fastest backend at each N (resident) of a paired KernelSeries, as a strip chart.
+
+    One row per backend with a resident speedup, x = N (log2): a filled marker where
+    the backend has the highest speedup estimate (its speedup written under it), a
+    hollow one where its 95% interval overlaps the winner's (tied), nothing where it
+    is slower (``records.fastest``).  Winners' markers have gid "fastest <backend>",
+    tied ones "tied <backend>".  Returns the matplotlib Figure.
+    """
+    fig, ax = _new_figure(cap if cap is not None else caption(run))
+    fig.subplots_adjust(left=0.15)  # room for the backend names
+    resident = {b: v for (b, m), v in ks.intervals.get("speedup", {}).items() if m == "resident"}
+    backends = [b for b, _ in ordered((b, "resident") for b in resident)]
+    row = {b: i for i, b in enumerate(backends)}
+    _fastest_marks(ax, resident, row, colors([(b, "resident") for b in backends]))
+    for label, face in (
+        ("fastest (highest estimate)", "0.3"),
+        ("tied (interval overlaps)", "none"),
+    ):
+        _marker(ax, [], [], "0.3", face, markersize=9, label=label)
+    ax.set_yticks(range(len(backends)), backends)
+    ax.set_ylim(len(backends) - 0.4, -0.6)  # the registry's first backend on top
+    ax.set_xscale("log", base=2)
+    _title(ax, run, ks.kernel, FASTEST_TITLE)
+    ax.set_ylabel("backend (resident)")
+    _finish(ax, ks.ns, False, "no marker: slower than the fastest\n(intervals apart)")
     return fig
 
 
 PLOTS = (("time", plot_time), ("speedup", plot_speedup), ("bandwidth", plot_bandwidth))
+#: the figures of a paired KernelSeries only
+PAIRED_PLOTS = (("fastest", plot_fastest),)
 
 
 def save_figures(report, mdir, formats, out):
     """Write ``<kernel>-{time,speedup,bandwidth}.<fmt>`` of every plotted kernel of a
-    ``series.Report`` into the existing folder ``mdir``, printing each path to ``out``.
+    ``series.Report`` into the existing folder ``mdir``, printing each path to ``out``;
+    of a kernel with paired speedups also ``<kernel>-fastest.<fmt>``.
 
     ``formats``: matplotlib format names ("png", "svg", "pdf").  Returns the paths;
     OSError when a file cannot be written.
@@ -206,7 +332,9 @@ def save_figures(report, mdir, formats, out):
     cap = caption(report.run)
     written = []
     for ks in report.plotted():
-        for what, func in PLOTS:
+        resident = [m for _, m in ks.intervals.get("speedup", {}) if m == "resident"]
+        paired = PAIRED_PLOTS if resident else ()
+        for what, func in PLOTS + paired:
             fig = func(report.run, ks, cap)
             for fmt in formats:
                 path = os.path.join(mdir, f"{ks.kernel}-{what}.{fmt}")

@@ -40,6 +40,7 @@ FIGURE_TITLES = {
     "time": "time per call",
     "speedup": "speedup over serial numpy",
     "bandwidth": "memory bandwidth",
+    "fastest": "fastest backend at each N (95% intervals)",
 }
 
 
@@ -137,14 +138,27 @@ def run_section(report, figure_paths):
 
 
 def summary_section(report, figure_paths):
-    """The summary table of every (backend, mode) row, as in summary.md."""
-    table = Table(tables.TABLE_HEADER, tables.table_cells(report.rows), numbers_from=3)
-    return [Section("Summary", "summary", tables=[table])]
+    """The summary table of every (backend, mode) row, as in summary.md; of a paired run
+    also the end-to-end costs."""
+    header = tables.summary_header(report.paired)
+    found = [Table(header, tables.table_cells(report.rows, report.paired), numbers_from=3)]
+    if report.costs:
+        cells = tables.cost_cells(report.costs)
+        found.append(Table(tables.COST_HEADER, cells, tables.COST_TITLE, numbers_from=2))
+    return [Section("Summary", "summary", tables=found)]
 
 
 def notes_section(report, figure_paths):
     """The notes under the summary table: roof, definitions, unavailable backends."""
-    return [Section("Notes", "notes", items=tables.notes(report.run))]
+    return [Section("Notes", "notes", items=tables.notes(report.run, report.paired))]
+
+
+def fastest_section(report, figure_paths):
+    """The fastest backend at each N with the backends tied with it, of a paired run."""
+    if not report.fastest:
+        return []
+    table = Table(tables.FASTEST_HEADER, tables.fastest_cells(report.fastest), numbers_from=3)
+    return [Section("Fastest backend at each N", "fastest", [tables.FASTEST_TITLE], [], [table])]
 
 
 def seeds_section(report, figure_paths):
@@ -223,6 +237,7 @@ BUILDERS = [
     figure_sections,
     seeds_section,
     missing_section,
+    fastest_section,
 ]
 
 

@@ -101,7 +101,7 @@ def format_date(ms):
         return "unknown date"
 
 
-def _header(path, machine):
+def read_header(path, machine):
     """The run header of one result file, or None if it is not an asv run."""
     try:
         data = load_json(path)
@@ -134,7 +134,7 @@ def find_runs(results_dir):
         for fname in sorted(os.listdir(mdir)):
             if not fname.endswith(".json") or fname == "machine.json":
                 continue
-            header = _header(os.path.join(mdir, fname), machine)
+            header = read_header(os.path.join(mdir, fname), machine)
             if header is not None:
                 runs.setdefault(machine, []).append(header)
     return runs

@@ -9,6 +9,12 @@ the summary rows and the seed comparisons.
 * label: the backend's registry name, with any other parameter values in
   parentheses ("numba (float32)"); "numpy" for the serial baseline.
 * mode: "resident", "end-to-end" or "serial" (numpy with one worker, the baseline).
+
+A run with paired speedups (``records``) is reported from its paired figures
+only: speedups, bandwidths (bytes moved / paired time), the summary rows'
+numbers and the seed ratios are ``records.Interval`` objects, and nothing computed
+from two sides timed at different moments is shown beside them (no unpaired
+speedup, % roof or seed comparison).  A run without them is reported as before.
 """
 
 import math
@@ -16,6 +22,7 @@ from dataclasses import dataclass, field
 
 from kernels.facts import BACKENDS, KERNELS, bytes_moved
 
+from . import records
 from .results import (
     KERNEL_CLASSES,
     SEED_CLASSES,
@@ -40,7 +47,9 @@ class KernelSeries:
     raw (as stored: seconds, math.nan when skipped, None when failed), times
     (seconds, only the positive finite ones), speedups (serial numpy seconds /
     seconds, where both exist) and bandwidths (GB/s); itemsizes {key: bytes per
-    element}.
+    element}.  A paired run (``paired`` True) also has, per key, intervals
+    {quantity: {N: records.Interval}} of "speedup", "time" and "bandwidth"; its
+    speedups and bandwidths are then those intervals' estimates.
     """
 
     kernel: str
@@ -51,6 +60,12 @@ class KernelSeries:
     times: dict = field(default_factory=dict)
     speedups: dict = field(default_factory=dict)
     bandwidths: dict = field(default_factory=dict)
+    paired: bool = False
+    intervals: dict = field(default_factory=dict)
+
+    def interval(self, quantity, key):
+        """{N: Interval} of ``quantity`` ("speedup", "time", "bandwidth") of ``key``, or {}."""
+        return self.intervals.get(quantity, {}).get(key, {})
 
 
 @dataclass
@@ -60,7 +75,9 @@ class Report:
     kernels: {kernel: KernelSeries} for every kernel of ``kernels.facts.KERNELS``,
     in that order (a kernel without timings has empty ns); rows and missing: as
     ``summarize`` returns them, all kernels together; seeds: ``seed_comparison``
-    rows; seed_ratios: ``seed_ratios``.
+    rows; seed_ratios: ``seed_ratios``.  paired: the run has paired speedups;
+    figures: ``records.read``'s dict; costs: [(kernel, backend, N, Interval)] of the
+    end-to-end cost; fastest: {kernel: ``records.fastest`` rows} (resident).
     """
 
     run: object
@@ -69,6 +86,10 @@ class Report:
     missing: list
     seeds: list
     seed_ratios: dict
+    paired: bool = False
+    figures: dict = field(default_factory=dict)
+    costs: list = field(default_factory=list)
+    fastest: dict = field(default_factory=dict)
 
     def plotted(self):
         """The KernelSeries that have at least one N, in kernel order."""
@@ -114,6 +135,7 @@ def crossover(speedups):
     """Smallest N from which speedup > 1 at every larger measured N.
 
     'never' if it loses (or ties) at the largest N both were measured at, None without data.
+    Of a paired run, called with each N's interval's low bound (``interval_crossover``).
     """
     if not speedups:
         return None
@@ -126,17 +148,26 @@ def crossover(speedups):
     return result
 
 
+def interval_crossover(intervals):
+    """Smallest N from which the speedup's interval lies above 1 at every larger measured N.
+
+    ``intervals``: {N: Interval}; 'never' if none, None without data.
+    """
+    return crossover({n: iv.low for n, iv in intervals.items()})
+
+
 def bandwidth_gbs(kernel, n, seconds, itemsize):
     """GB/s (1e9 bytes/s) of one call of ``kernel`` at size N: ``kernels.facts.bytes_moved``
     bytes in ``seconds``.  ValueError for an unknown kernel."""
     return bytes_moved(kernel, n, itemsize) / seconds / 1e9
 
 
-def collect(run, kernel):
+def collect(run, kernel, figures=None):
     """The KernelSeries of ``kernel`` ("matvec" or "sum") in ``run``, every number derived.
 
     Entries without an integer N are left out; a run without the kernel's
-    benchmarks gives empty keys and ns.
+    benchmarks gives empty keys and ns.  ``figures``: ``records.read``'s dict of a
+    run with paired speedups, whose figures then replace the speedups and bandwidths.
     """
     raw, itemsizes, ns = {}, {}, set()
     for mode, cls in KERNEL_CLASSES[kernel].items():
@@ -157,7 +188,36 @@ def collect(run, kernel):
         ks.bandwidths[key] = {
             n: bandwidth_gbs(kernel, n, t, itemsizes[key]) for n, t in times.items()
         }
+    if figures is not None:
+        _add_paired(ks, figures, run.itemsize)
     return ks
+
+
+def _estimates(intervals):
+    return {n: iv.estimate for n, iv in intervals.items()}
+
+
+def _add_paired(ks, figures, itemsize):
+    """Make ``ks`` a paired series: its speedups and bandwidths from the paired figures."""
+    speedups = records.by_series(figures, "speedup", ks.kernel)
+    times = records.by_series(figures, "time", ks.kernel)
+    ks.paired = True
+    ks.keys = ordered(set(ks.keys) | set(speedups) | set(times))
+    ks.ns = sorted(set(ks.ns).union(*[set(v) for v in [*speedups.values(), *times.values()]]))
+    for key in ks.keys:
+        ks.raw.setdefault(key, {})
+        ks.times.setdefault(key, {})
+        ks.itemsizes.setdefault(key, itemsize)
+    bandwidths = {
+        key: {
+            n: records.inverse(iv, bytes_moved(ks.kernel, n, ks.itemsizes[key]) / 1e9)
+            for n, iv in values.items()
+        }
+        for key, values in times.items()
+    }
+    ks.intervals = {"speedup": speedups, "time": times, "bandwidth": bandwidths}
+    ks.speedups = {key: _estimates(speedups.get(key, {})) for key in ks.keys}
+    ks.bandwidths = {key: _estimates(bandwidths.get(key, {})) for key in ks.keys}
 
 
 def _missing(ks, key):
@@ -200,7 +260,30 @@ def _row(run, ks, key, roof):
     return row
 
 
-def summarize(run, ks):
+def _paired_row(figures, ks, key):
+    """The summary row of one series of a paired KernelSeries (see ``summarize``)."""
+    label, mode = key
+    row = {"kernel": ks.kernel, "backend": label, "mode": mode}
+    row.update(
+        dict.fromkeys(("n_max", "gbs", "roof_pct", "n_min", "floor_us", "speedup", "crossover"))
+    )
+    times, sp = ks.interval("time", key), ks.interval("speedup", key)
+    measured = sorted(set(times) | set(sp))
+    if not measured:
+        return row
+    n_max, n_min = measured[-1], measured[0]
+    row.update(n_max=n_max, n_min=n_min, speedup=sp.get(n_max))
+    row["gbs"] = ks.interval("bandwidth", key).get(n_max)
+    if n_min in times:
+        row["floor_us"] = records.scaled(times[n_min], 1e6)
+    if mode == "resident":
+        row["roof_pct"] = figures.get(("roof percent", ks.kernel, mode, label, None))
+    if mode != "serial":
+        row["crossover"] = interval_crossover(sp)
+    return row
+
+
+def summarize(run, ks, figures=None):
     """Summary rows of one KernelSeries, in ``ks.keys`` order, plus its missing entries.
 
     A row is a dict: kernel, backend (the label), mode, n_max and n_min (largest and
@@ -209,12 +292,16 @@ def summarize(run, ks):
     floor_us (microseconds at n_min), speedup (over serial numpy at n_max) and
     crossover (see ``crossover``; None for the serial baseline); None where not
     measured.  missing: [(label, kernel, N, mode, 'skipped' | 'failed')].
+
+    Of a paired KernelSeries (``figures``: ``records.read``'s dict) the numbers are
+    Intervals: gbs, floor_us, speedup and roof_pct (RoofFraction's, resident only;
+    no alt_pct), and the crossover is ``interval_crossover``'s.
     """
     roof = next(iter(run.roofs.values()), None)
     rows, missing = [], []
     for key in ks.keys:
         missing += _missing(ks, key)
-        rows.append(_row(run, ks, key, roof))
+        rows.append(_paired_row(figures, ks, key) if ks.paired else _row(run, ks, key, roof))
     return rows, missing
 
 
@@ -254,12 +341,45 @@ def seed_ratios(run):
     return out
 
 
+def end_to_end_costs(figures):
+    """[(kernel, backend, N, Interval)] of the paired end-to-end costs, in report order."""
+    found = records.select(figures, "end-to-end cost")
+    return [
+        (kernel, backend, n, found[(kernel, mode, backend, n)])
+        for kernel, mode, backend, n in sorted(
+            found, key=lambda k: (KERNELS.index(k[0]), _order_key((k[2], k[1])), k[3])
+        )
+    ]
+
+
+def _paired_parts(report):
+    """Fill in the paired parts of a Report (seed ratios, costs, fastest); no seed comparison."""
+    figures = report.figures
+    report.seeds = []
+    ratios = records.select(figures, "seed ratio")
+    report.seed_ratios = {(k[0], k[2]): iv for k, iv in ratios.items()}
+    report.costs = end_to_end_costs(figures)
+    for kernel, ks in report.kernels.items():
+        resident = {b: v for (b, m), v in ks.intervals["speedup"].items() if m == "resident"}
+        if resident:
+            report.fastest[kernel] = records.fastest(resident)
+
+
 def analyse(run):
-    """The Report of ``run``: every kernel's series collected once, rows and seeds from them."""
-    kernels = {kernel: collect(run, kernel) for kernel in KERNELS}
+    """The Report of ``run``: every kernel's series collected once, rows and seeds from them.
+
+    A run with paired speedups is reported from its paired figures (module docstring).
+    """
+    figures = records.read(run)
+    paired = bool(records.select(figures, "speedup"))
+    kernels = {kernel: collect(run, kernel, figures if paired else None) for kernel in KERNELS}
     rows, missing = [], []
     for ks in kernels.values():
-        r, m = summarize(run, ks)
+        r, m = summarize(run, ks, figures)
         rows += r
         missing += m
-    return Report(run, kernels, rows, missing, seed_comparison(run, kernels), seed_ratios(run))
+    report = Report(run, kernels, rows, missing, seed_comparison(run, kernels), seed_ratios(run))
+    if paired:
+        report.paired, report.figures = True, figures
+        _paired_parts(report)
+    return report

@@ -7,6 +7,7 @@ Every function here formats numbers that ``series`` computed; none reads a file.
 import textwrap
 from collections import namedtuple
 
+from .records import Interval, processes_rounds
 from .results import format_date
 
 MISSING = "-"
@@ -22,6 +23,18 @@ TABLE_HEADER = (
     "N min",
     "speedup @ N max",
     "crossover N",
+)
+#: the summary of a run with paired figures: no unpaired "% roof", RoofFraction's is "% roof"
+PAIRED_HEADER = TABLE_HEADER[:5] + TABLE_HEADER[6:]
+COST_HEADER = ("kernel", "backend", "N", "end-to-end / resident")
+COST_TITLE = (
+    "End-to-end cost: end-to-end time / resident time of the same backend, "
+    "timed in alternation (95% interval)"
+)
+FASTEST_HEADER = ("kernel", "N", "fastest backend (resident)", "its speedup")
+FASTEST_TITLE = (
+    "Fastest backend at each N (resident; the highest speedup estimate, tied: the "
+    "backends whose 95% interval overlaps the winner's)"
 )
 SEED_HEADER = (
     "kernel",
@@ -40,32 +53,57 @@ RATIOS_MD_TITLE = (
 RATIOS_TEXT_TITLE = "timed in alternation in one process at the largest seed N (SeedRatio)"
 
 
+def _bound(v, spec):
+    """``v`` with ``spec``, or with 2 significant digits ("2.8e+15", "3.1e-09") when it is
+    at least 1e5 or ``spec`` would round it to zero (the bounds of a very wide interval)."""
+    text = format(v, spec)
+    if abs(v) >= 1e5 or (v != 0 and float(text) == 0):
+        return format(v, ".2g")
+    return text
+
+
 def fmt(v, spec, suffix=""):
-    """``v`` formatted with ``spec`` plus ``suffix``; a str as is; MISSING ("-") for None."""
+    """``v`` formatted with ``spec`` plus ``suffix``; a str as is; MISSING ("-") for None.
+
+    An Interval reads "<estimate><suffix> [<low>, <high>]": "1.63x [1.51, 1.72]"
+    (a number that ``spec`` would show as 0, or one of 1e5 or more, with 2 significant
+    digits: "0.02x [2.2e-19, 2.8e+15]").
+    """
     if v is None:
         return MISSING
     if isinstance(v, str):
         return v
+    if isinstance(v, Interval):
+        low, high = _bound(v.low, spec), _bound(v.high, spec)
+        return f"{_bound(v.estimate, spec)}{suffix} [{low}, {high}]"
     return format(v, spec) + suffix
 
 
-def table_cells(rows):
-    """One tuple of TABLE_HEADER's 11 strings per ``series.summarize`` row.
+def summary_header(paired):
+    """The summary table's header: PAIRED_HEADER of a paired run, else TABLE_HEADER."""
+    return PAIRED_HEADER if paired else TABLE_HEADER
+
+
+def table_cells(rows, paired=False):
+    """One tuple of ``summary_header(paired)``'s strings per ``series.summarize`` row.
 
     GB/s with 2 decimals, percentages with 1, microseconds with 1, speedup as
-    "2.00x"; the serial baseline's crossover reads "baseline".
+    "2.00x"; the serial baseline's crossover reads "baseline".  Of a paired run
+    each number is an Interval ("1.63x [1.51, 1.72]") and "% roof" is RoofFraction's.
     """
     cells = []
     for r in rows:
         cross = "baseline" if r["mode"] == "serial" else r["crossover"]
+        roofs = [fmt(r["roof_pct"], ".1f", "%")]
+        if not paired:
+            roofs.append(fmt(r["alt_pct"], ".1f", "%"))
         cells.append(
             (
                 r["kernel"],
                 r["backend"],
                 r["mode"],
                 fmt(r["gbs"], ".2f"),
-                fmt(r["roof_pct"], ".1f", "%"),
-                fmt(r["alt_pct"], ".1f", "%"),
+                *roofs,
                 fmt(r["n_max"], "d"),
                 fmt(r["floor_us"], ".1f"),
                 fmt(r["n_min"], "d"),
@@ -73,6 +111,21 @@ def table_cells(rows):
                 fmt(cross, "d"),
             )
         )
+    return cells
+
+
+def cost_cells(costs):
+    """COST_HEADER cells of ``series.end_to_end_costs`` rows: "3.20x [3.01, 3.41]"."""
+    return [(k, b, str(n), fmt(iv, ".2f", "x")) for k, b, n, iv in costs]
+
+
+def fastest_cells(fastest):
+    """FASTEST_HEADER cells of a Report's fastest {kernel: rows}: "mpi (tied: numba, opencl)"."""
+    cells = []
+    for kernel, rows in fastest.items():
+        for n, winner, tied, iv in rows:
+            name = f"{winner} (tied: {', '.join(tied)})" if tied else winner
+            cells.append((kernel, str(n), name, fmt(iv, ".2f", "x")))
     return cells
 
 
@@ -85,8 +138,9 @@ def seed_cells(rows):
 
 
 def ratio_cells(ratios):
-    """SEED_RATIO_HEADER cells of ``series.seed_ratios``, sorted by (kernel, variant)."""
-    return [(k, v, f"{r:.2f}x") for (k, v), r in sorted(ratios.items())]
+    """SEED_RATIO_HEADER cells of ``series.seed_ratios`` (numbers or Intervals), sorted by
+    (kernel, variant)."""
+    return [(k, v, fmt(r, ".2f", "x")) for (k, v), r in sorted(ratios.items())]
 
 
 def missing_lines(missing):
@@ -126,41 +180,75 @@ def bytes_formula(kernel, itemsize):
     return f"{itemsize}*(N*N + 2N)" if kernel == "matvec" else f"{itemsize}*N"
 
 
-def notes(run):
-    """The lines under the table: the roof, RoofFraction, unavailable backends, definitions."""
+INTERVAL_NOTE = (
+    "95% interval: the range that, over repeated runs of this measurement on this machine, "
+    "contains the true ratio 95% of the time, from {how}: see benchmarks/intervals.py"
+)
+
+
+def _roof_notes(run, paired):
     roofs = run.roofs
-    lines = []
+    lines = ["memory roof: not measured in this run"]
     if roofs:
-        lines.append(
+        used = (
+            "MemoryRoof, drawn in the bandwidth figures"
+            if paired
+            else f"% roof uses {next(iter(roofs))}"
+        )
+        lines = [
             "memory roof: "
             + ", ".join(f"{k} {v:.2f} GB/s" for k, v in roofs.items())
-            + f" (% roof uses {next(iter(roofs))}; it is DRAM bandwidth, so sizes that fit in "
-            "cache can exceed it)"
+            + f" ({used}; it is DRAM bandwidth, so sizes that fit in cache can exceed it)"
+        ]
+    if paired:
+        lines.append(
+            "% roof = resident GB/s / the best read kernel's GB/s, timed in the same rounds "
+            "at the largest N (RoofFraction), with its 95% interval"
         )
-    else:
-        lines.append("memory roof: not measured in this run")
-    if run.roof_fractions:
+    elif run.roof_fractions:
         lines.append(
             "% roof alt. = resident GB/s / read-roof GB/s, the two timed in alternation in one "
             "process at the largest default N (RoofFraction; robust to the bandwidth drifting "
             "during the run)"
         )
+    return lines
+
+
+def _definitions(run, paired):
+    size = run.itemsize
+    moved = f"matvec {bytes_formula('matvec', size)}, sum {bytes_formula('sum', size)}"
+    if not paired:
+        return [
+            f"bandwidth = bytes moved / time per call: {moved} ({size}-byte elements)",
+            "speedup = serial numpy (workers=1) time / backend time at the same N; crossover "
+            "N = smallest N from which the backend beats serial numpy at every larger N; "
+            "floor = time per call at the smallest N measured",
+        ]
+    how = processes_rounds(run.info.get("paired")) or "the run's processes x rounds"
+    return [
+        f"bandwidth = bytes moved / paired time per call: {moved} ({size}-byte elements)",
+        "speedup = serial numpy (workers=1) time / backend time at the same N, the two timed "
+        "in alternation in the same rounds of one process, repeated over processes "
+        "(benchmarks/pairs.py); crossover N = smallest N from which the speedup's 95% "
+        'interval lies above 1 at every larger N ("never" if none); floor = time per call '
+        "at the smallest N measured",
+        INTERVAL_NOTE.format(how=how),
+    ]
+
+
+def notes(run, paired=False):
+    """The lines under the table: the roof, RoofFraction, unavailable backends, definitions.
+
+    ``paired``: the run is reported from its paired figures (``series.Report.paired``):
+    the definitions say so and what an interval means, with RunInfo's ``paired`` setting.
+    """
+    lines = _roof_notes(run, paired)
     unavailable = {
         k: v for k, v in run.info.items() if isinstance(v, str) and v.startswith("unavailable")
     }
     for backend, why in sorted(unavailable.items()):
         lines.append(f"{backend}: {why}")
-    size = run.itemsize
-    lines.append(
-        f"bandwidth = bytes moved / time per call: matvec {bytes_formula('matvec', size)}, "
-        f"sum {bytes_formula('sum', size)} ({size}-byte elements)"
-    )
-    lines.append(
-        "speedup = serial numpy (workers=1) time / backend time at the same N; crossover N = "
-        "smallest N from which the backend beats serial numpy at every larger N; floor = "
-        "time per call at the smallest N measured"
-    )
-    return lines
+    return lines + _definitions(run, paired)
 
 
 def _machine_facts(run):
@@ -197,12 +285,16 @@ def caption(run):
     return textwrap.fill(" | ".join(parts), width=150)
 
 
-_Parts = namedtuple("_Parts", "heading cells notes seeds ratios missing")
+_Parts = namedtuple("_Parts", "heading header cells notes costs fastest seeds ratios missing")
 
 
 def _markdown(p):
-    md = [f"# parbench summary: {p.heading}", "", markdown_table(p.cells), ""]
+    md = [f"# parbench summary: {p.heading}", "", markdown_table(p.cells, p.header), ""]
     md += [f"- {n}" for n in p.notes]
+    if p.costs:
+        md += ["", f"## {COST_TITLE}", "", markdown_table(p.costs, COST_HEADER)]
+    if p.fastest:
+        md += ["", f"## {FASTEST_TITLE}", "", markdown_table(p.fastest, FASTEST_HEADER)]
     if p.seeds:
         md += ["", f"## {SEEDS_TITLE}", "", markdown_table(p.seeds, SEED_HEADER)]
     if p.ratios:
@@ -213,8 +305,12 @@ def _markdown(p):
 
 
 def _text(p):
-    text = [f"\n{p.heading}", plain_table(p.cells), ""]
+    text = [f"\n{p.heading}", plain_table(p.cells, p.header), ""]
     text += p.notes
+    if p.costs:
+        text += ["", COST_TITLE, plain_table(p.costs, COST_HEADER)]
+    if p.fastest:
+        text += ["", FASTEST_TITLE, plain_table(p.fastest, FASTEST_HEADER)]
     if p.seeds:
         text += ["", SEEDS_TITLE, plain_table(p.seeds, SEED_HEADER)]
     if p.ratios:
@@ -226,14 +322,18 @@ def _text(p):
 def summary(report):
     """(summary.md's text, the text printed after it) of a ``series.Report``.
 
-    Both hold the heading, the table of every row, the notes, the seed
-    comparisons where the run has them and the skipped or failed entries.
+    Both hold the heading, the table of every row, the notes, the end-to-end costs
+    and fastest backends (paired runs), the seed comparisons where the run has them
+    and the skipped or failed entries.
     """
     run = report.run
     parts = _Parts(
         run_heading(run),
-        table_cells(report.rows),
-        notes(run),
+        summary_header(report.paired),
+        table_cells(report.rows, report.paired),
+        notes(run, report.paired),
+        cost_cells(report.costs),
+        fastest_cells(report.fastest),
         seed_cells(report.seeds),
         ratio_cells(report.seed_ratios),
         missing_lines(report.missing),
