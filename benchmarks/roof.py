@@ -72,10 +72,11 @@ class RoofFraction(common.Benchmark):
     so a kernel's GB/s divided by a roof measured minutes earlier is mostly
     noise.  Here (``benchmarks.pairs``) each round times the resident kernel and
     then several read kernels on the same host array (the compiled STREAM read
-    and triad, the numba and numpy sums, and for the sum the case itself); the
-    round's roof is the fastest of them, so the figure cannot exceed 100%
-    because one read kernel lost more to a neighbour's load than the backend
-    did.  At the largest N of the selected size set (with PARBENCH_SIZES=quick
+    and triad, the numba and numpy sums); the round's roof is the fastest of
+    them and, for a sum (itself a read kernel), of the sum's own timing, so a
+    sum cannot exceed 100% because one read kernel lost more to a neighbour's
+    load than the backend did.  A matvec above 100% read faster than every
+    read kernel of that round.  At the largest N of the selected size set (with PARBENCH_SIZES=quick
     the data fits in cache: a smoke test, not a roof).
     """
 

@@ -113,9 +113,10 @@ def test_tests_skip_with_the_reason():
 # ----------------------------------------------------- asv and the plots
 
 
-@pytest.mark.timeout(240)
-def test_asv_records_skips_with_reasons_and_plots_list_them(tmp_path):
-    """OpenCL and MPI hidden, and a memory limit that only N=16 matvec fits under."""
+@pytest.fixture(scope="module")
+def skipping_run(tmp_path_factory):
+    """A quick asv run with OpenCL and MPI hidden and a memory limit only N=16 matvec fits."""
+    tmp_path = tmp_path_factory.mktemp("skips")
     env, tag, results = asv_project(
         tmp_path,
         PARBENCH_BACKENDS="numpy,opencl,mpi",
@@ -133,7 +134,13 @@ def test_asv_records_skips_with_reasons_and_plots_list_them(tmp_path):
     )
     log = r.stdout + r.stderr
     assert r.returncode == 0, log[-4000:]
-    rows = result_rows(results)
+    return tmp_path, log, tag, results, result_rows(results)
+
+
+@pytest.mark.timeout(240)
+def test_asv_records_skips_with_reasons(skipping_run):
+    """Every skip is NaN with its reason in asv's log; nothing failed; no process left."""
+    _, log, tag, _, rows = skipping_run
 
     def value(bench, backend, n):
         sizes = {"MatVec": [16, 256], "VectorSum": [16, 4096]}[bench.replace("EndToEnd", "")]
@@ -170,6 +177,10 @@ def test_asv_records_skips_with_reasons_and_plots_list_them(tmp_path):
     assert "asv: skipped: NotImplementedError" in log
     assert not processes_tagged(tag)
 
+
+@pytest.mark.timeout(240)
+def test_plots_list_the_skips_and_settings_carry_the_reasons(skipping_run):
+    tmp_path, _, _, results, _ = skipping_run
     # the plots leave the skipped entries out (never zero) and list them
     status, text = plot_results(results, tmp_path / "plots")
     assert status == 0, text
