@@ -286,10 +286,14 @@ class Run:
         return out
 
     def machine_fact(self, key):
-        """machine.json's ``key``, else the run's env params' ``key``, else None."""
-        v = self.machine_info.get(key)
+        """The run's own record of ``key`` (its params), else machine.json's, else None.
+
+        The run's record first: machine.json holds only the machine's latest
+        description, and one machine name may have run on other hardware before.
+        """
+        v = self.env_params.get(key)
         if v in (None, ""):
-            v = self.env_params.get(key)
+            v = self.machine_info.get(key)
         return v
 
     def _info(self):
