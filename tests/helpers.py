@@ -51,6 +51,17 @@ SWITCH_SUM_N = [2**13 - 1, 2**13 + 3, 2**18 - 1, 2**18 + 3]
 SWITCH_MATVEC_N = [90, 91, 511, 513]  # N*N: 8100 < 2**13 <= 8281; 261121 < 2**18 <= 263169
 
 
+#: marks of the input tests (test_bad_input.py, test_handled_input.py): a timeout and
+#: the expected noise (np.matrix is a case; numpy warns on inf - inf like any numpy
+#: code; PoCL's thread count is fixed by the first opencl backend of the process)
+INPUT_TEST_MARKS = [
+    pytest.mark.timeout(60),
+    pytest.mark.filterwarnings("ignore:the matrix subclass:PendingDeprecationWarning"),
+    pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning"),
+    pytest.mark.filterwarnings("ignore:opencl backend:RuntimeWarning"),
+]
+
+
 def check_switch_sizes_straddle(threshold):
     """Assert SWITCH_SUM_N and SWITCH_MATVEC_N have sizes just below and at/above ``threshold``."""
     assert min(SWITCH_SUM_N) < threshold <= max(SWITCH_SUM_N)

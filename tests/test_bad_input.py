@@ -17,14 +17,9 @@ import pytest
 from kernels import BACKENDS, BackendUnavailable, get_backend
 from kernels.verify import check_matvec, make_inputs
 
-pytestmark = [
-    pytest.mark.timeout(60),
-    # expected noise: np.matrix is a case here; numpy warns on inf - inf like any numpy
-    # code; PoCL's thread count is fixed by the first opencl backend of the process
-    pytest.mark.filterwarnings("ignore:the matrix subclass:PendingDeprecationWarning"),
-    pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning"),
-    pytest.mark.filterwarnings("ignore:opencl backend:RuntimeWarning"),
-]
+from .helpers import INPUT_TEST_MARKS
+
+pytestmark = INPUT_TEST_MARKS
 
 N = 5
 

@@ -15,16 +15,9 @@ import pytest
 from kernels import BACKENDS, BackendClosed, BackendUnavailable, Resident, get_backend
 from kernels.verify import check_matvec, check_sum, make_inputs
 
-from .helpers import open_or_skip
+from .helpers import INPUT_TEST_MARKS, open_or_skip
 
-pytestmark = [
-    pytest.mark.timeout(60),
-    # expected noise: np.matrix is a case here; numpy warns on inf - inf like any numpy
-    # code; PoCL's thread count is fixed by the first opencl backend of the process
-    pytest.mark.filterwarnings("ignore:the matrix subclass:PendingDeprecationWarning"),
-    pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning"),
-    pytest.mark.filterwarnings("ignore:opencl backend:RuntimeWarning"),
-]
+pytestmark = INPUT_TEST_MARKS
 
 N = 5
 
