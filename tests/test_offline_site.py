@@ -36,7 +36,11 @@ def _results_subset(dest, count=3):
     machine = next(d for d in sorted(results.iterdir()) if (d / "machine.json").is_file())
     runs = [p for p in machine.glob("*.json") if p.name != "machine.json"]
     runs.sort(key=lambda p: json.loads(p.read_text())["date"])
-    assert len(runs) >= 2, f"need two committed results in {machine} for a graph"
+    # the newest environment's runs only: asv draws one line per environment, and a
+    # line needs two commits of the same one
+    env = json.loads(runs[-1].read_text())["env_name"]
+    runs = [p for p in runs if json.loads(p.read_text())["env_name"] == env]
+    assert len(runs) >= 2, f"need two committed results of one env in {machine} for a graph"
     (dest / machine.name).mkdir(parents=True)
     shutil.copy(results / "benchmarks.json", dest)
     for path in [machine / "machine.json", *runs[-count:]]:
