@@ -50,12 +50,16 @@ class _Paired(common.Benchmark):
         return self.value[2]
 
 
-class _Speedup(_Paired):
-    quantity = "speedup"
-    unit = "x"
+class _PerMode(_Paired):
+    """A figure per (mode, backend, N)."""
 
     def key(self, mode, backend, n):
         return pairs.key(self.quantity, self.kernel, mode, backend, n)
+
+
+class _Speedup(_PerMode):
+    quantity = "speedup"
+    unit = "x"
 
 
 class MatVecSpeedup(_Speedup):
@@ -89,12 +93,9 @@ class VectorSumEndToEndCost(_EndToEndCost):
     param_names = ["backend", "N"]
 
 
-class _Time(_Paired):
+class _Time(_PerMode):
     quantity = "time"
     unit = "seconds"
-
-    def key(self, mode, backend, n):
-        return pairs.key(self.quantity, self.kernel, mode, backend, n)
 
 
 class MatVecTime(_Time):
