@@ -39,6 +39,11 @@ _atexit_registered = False
 _EXIT_TIMEOUT_S = 5.0
 #: How often (s) a waiting driver checks that the spawned ranks are alive.
 _LIVENESS_PERIOD_S = 0.05
+#: After one rank is seen gone, how long (s) to wait before naming every gone
+#: rank: MPICH's process manager takes the other ranks down when one dies, and
+#: on a loaded machine a survivor can exit before the killed rank is reaped, so
+#: naming only the first rank seen gone could blame the wrong one.
+_DEATH_SETTLE_S = 0.1
 
 
 def _close_all():
@@ -53,7 +58,7 @@ def _is_gone(proc):
     import psutil
 
     try:
-        return proc.status() == psutil.STATUS_ZOMBIE
+        return proc.status() in (psutil.STATUS_ZOMBIE, psutil.STATUS_DEAD)
     except psutil.NoSuchProcess:
         return True
 
@@ -203,14 +208,19 @@ class MPIBackend(Backend):
         while not request.Test():
             now = time.perf_counter()
             if now > next_check:
-                for rank, p in enumerate(self._procs, start=1):
-                    if _is_gone(p):
-                        self._broken = True
-                        spawn.mark_process_manager_lost()
-                        raise WorkerError(
-                            f"mpi backend: rank {rank} (pid {p.pid}) died; this"
-                            " process cannot spawn MPI ranks any more"
-                        )
+                if any(_is_gone(p) for p in self._procs):
+                    self._broken = True
+                    spawn.mark_process_manager_lost()
+                    time.sleep(_DEATH_SETTLE_S)
+                    gone = [
+                        f"{rank} (pid {p.pid})"
+                        for rank, p in enumerate(self._procs, start=1)
+                        if _is_gone(p)
+                    ]
+                    raise WorkerError(
+                        f"mpi backend: rank{'s' if len(gone) > 1 else ''} {', '.join(gone)}"
+                        " died; this process cannot spawn MPI ranks any more"
+                    )
                 next_check = now + _LIVENESS_PERIOD_S
 
     def _command(self, op, handle=0, n=0, ndim=0, data=None):
