@@ -13,7 +13,12 @@ from .helpers import live_children, open_or_skip
 SIZES = (0, 1, 3, 1025)
 #: helpers that live as long as the interpreter, not a variant: MPICH's process
 #: manager (see kernels.mpi.spawn) and multiprocessing's resource tracker
-PER_INTERPRETER = ("mpiexec", "hydra_pmi_proxy", "multiprocessing.resource_tracker")
+PER_INTERPRETER = (
+    "mpiexec",
+    "mpiexec.gforker",
+    "hydra_pmi_proxy",
+    "multiprocessing.resource_tracker",
+)
 
 
 def _opened(request):

@@ -29,7 +29,7 @@ import numpy as np
 from ..base import Backend, BackendUnavailable, WorkerError
 from ..blas import BlasThreads, blas_description
 from ..compiled.block_matvec import DESCRIPTION as BLOCK_MATVEC
-from . import SPIN_S, spawn
+from . import SPIN_S, segments, spawn
 
 #: Open backends, closed at interpreter exit before mpi4py finalizes MPI (a
 #: forgotten close would otherwise make MPI_Finalize wait for connected ranks).
@@ -40,9 +40,9 @@ _EXIT_TIMEOUT_S = 5.0
 #: How often (s) a waiting driver checks that the spawned ranks are alive.
 _LIVENESS_PERIOD_S = 0.05
 #: After one rank is seen gone, how long (s) to wait before naming every gone
-#: rank: MPICH's process manager takes the other ranks down when one dies, and
-#: on a loaded machine a survivor can exit before the killed rank is reaped, so
-#: naming only the first rank seen gone could blame the wrong one.
+#: rank: a process manager may take the other ranks down when one dies (hydra
+#: does), and on a loaded machine a survivor can exit before the killed rank is
+#: reaped, so naming only the first rank seen gone could blame the wrong one.
 _DEATH_SETTLE_S = 0.1
 
 
@@ -110,6 +110,8 @@ class MPIBackend(Backend):
 
     # -- lifecycle -----------------------------------------------------------
     def _open(self):
+        if _launched_world() is None:
+            spawn.use_local_transport()  # read once, when MPI starts below
         try:
             from mpi4py import MPI
         except (ImportError, RuntimeError, OSError) as exc:  # no mpi4py or no libmpi
@@ -122,6 +124,7 @@ class MPIBackend(Backend):
             ) from exc
         self._MPI, self._w = MPI, w
         self._procs = []
+        self._segments = []
         self._inter = None
         self._broken = False
         self._world = _launched_world()
@@ -152,6 +155,7 @@ class MPIBackend(Backend):
             pids = np.zeros(self.workers, np.int64)
             comm.Gather(np.array([os.getpid()], np.int64), pids, root=0)
             self._procs = [psutil.Process(int(p)) for p in pids[1:]]
+            self._segments = segments.mapped_segments([os.getpid(), *(int(p) for p in pids[1:])])
         global _atexit_registered
         if not _atexit_registered:  # registered after mpi4py's, so it runs first
             atexit.register(_close_all)
@@ -171,6 +175,8 @@ class MPIBackend(Backend):
             self._blas.stop()
             # Broken: the ranks never got STOP, so waiting for them is pointless.
             self._reap(0.0 if self._broken else _EXIT_TIMEOUT_S)
+            if self._broken:  # no rank, and not this process, will finalize MPI cleanly
+                segments.remove(self._segments)
 
     def _reap(self, timeout):
         """Wait up to ``timeout`` s for the spawned ranks to exit, then kill those left."""
@@ -195,6 +201,12 @@ class MPIBackend(Backend):
 
             d["mpi"] = MPI.Get_library_version().splitlines()[0].strip()
             d["mpi4py"] = mpi4py.__version__
+            if _launched_world() is not None:
+                d["process_manager"] = "the launcher's (kernels.mpi.world)"
+            else:
+                d["process_manager"] = spawn.describe_process_manager()
+            key = spawn.LOCAL_TRANSPORT[0]
+            d["transport"] = f"{key}={os.environ.get(key, 'UCX default (TCP on every interface)')}"
         except Exception as exc:  # describe must not fail where MPI is missing
             d["mpi"] = f"unavailable ({exc})"
         return d
@@ -210,13 +222,13 @@ class MPIBackend(Backend):
             if now > next_check:
                 if any(_is_gone(p) for p in self._procs):
                     self._broken = True
-                    spawn.mark_process_manager_lost()
                     time.sleep(_DEATH_SETTLE_S)
                     gone = [
                         f"{rank} (pid {p.pid})"
                         for rank, p in enumerate(self._procs, start=1)
                         if _is_gone(p)
                     ]
+                    spawn.mark_process_manager_lost()
                     raise WorkerError(
                         f"mpi backend: rank{'s' if len(gone) > 1 else ''} {', '.join(gone)}"
                         " died; this process cannot spawn MPI ranks any more"

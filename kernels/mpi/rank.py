@@ -33,6 +33,7 @@ from threadpoolctl import threadpool_limits
 from ..compiled.block_matvec import block_matvec
 from ..validate import row_blocks
 from . import SPIN_S
+from .process_manager import die_with_parent
 
 PUT, MATVEC, VECTOR_SUM, FREE, STOP = range(1, 6)
 HEADER_LEN = 5
@@ -172,6 +173,7 @@ def main(rank_class=Rank):
     """
     if sys.argv[1:] == ["--check"]:
         return
+    die_with_parent()  # nothing outlives the driver: see kernels.mpi.process_manager
     parent = MPI.Comm.Get_parent()
     if parent == MPI.COMM_NULL:
         sys.exit(f"{sys.argv[0]} is started by the mpi backend (MPI Spawn), not by hand")

@@ -1,25 +1,44 @@
 """Starting MPI ranks from a plain Python process (MPICH singleton ``Spawn``).
 
 ``spawn_ranks(MPI, nprocs, program)`` starts ``nprocs`` ranks running ``python -m
-program`` and returns the intercommunicator; ``process_manager_lost()`` says
-whether this process can still spawn.
+program`` on this host and returns the intercommunicator;
+``process_manager_lost()`` says whether this process can still spawn;
+``use_local_transport()`` keeps the ranks' transport off the network.
 
 Facts about the MPICH wheel this code is written for (MPICH 5.0.2, mpi4py 4.1.2):
 
 * A plain ``python`` process is an MPI singleton; its first Spawn makes MPICH
-  fork+exec ``mpiexec`` found on PATH.  If none is there MPICH prints an error
-  and hangs, so the directory of the wheel's ``mpiexec`` (next to
-  ``sys.executable``) goes first on PATH for the Spawn, or BackendUnavailable.
-* That ``mpiexec`` and one ``hydra_pmi_proxy`` are MPICH's process manager for
-  the whole interpreter: they stay (idle) after the ranks stop and serve the next
-  Spawn; they exit with the interpreter (also when it is killed, taking any ranks
-  with them).  Killing them would make every later Spawn in this process fail.
-* When a rank dies, that mpiexec SIGKILLs its whole process group, which by
-  default is the driver's: the driver and its parents in the group (pytest, a
-  shell) would die with it.  So the first Spawn runs mpiexec through ``setsid``:
-  a dead rank then only takes down mpiexec, and the driver raises WorkerError.
-  The process can spawn no more ranks after that, and MPICH crashes (SIGSEGV) in
-  MPI_Finalize at interpreter exit: run code that kills ranks in a subprocess.
+  fork+exec ``mpiexec`` found on PATH, with ``-pmi_args PORT ...``, and that
+  mpiexec connects back to PORT.  If none is there MPICH prints an error and
+  hangs, so a directory with our ``mpiexec`` goes first on PATH for the Spawn,
+  or BackendUnavailable.
+* Nothing listens beyond loopback (nobody else gets in while a backend is
+  open).  MPICH's default process manager, hydra, listens on every interface
+  (0.0.0.0, a control port for its proxies), whatever ``-iface`` or ``-hosts``
+  say.  The wheel also ships ``mpiexec.gforker``, a single-host process manager
+  that forks the ranks itself and talks PMI to them over inherited socket
+  pairs: it listens on no port.  So our ``mpiexec`` is a small program that
+  execs ``mpiexec.gforker`` (hydra's ``mpiexec`` only where gforker is
+  missing; ``process_manager()`` says which).  MPICH's singleton code binds
+  PORT's listening socket to every interface, accepts the one connection of
+  the handshake, and never uses or closes it again (``PMII_singinit`` in
+  MPICH's ``src/pmi/src/pmi_v1.c``); its fd is inherited by everything the
+  driver forks.  So our ``mpiexec`` closes every inherited fd above stderr
+  before the exec, and the driver closes its copy once the Spawn returned:
+  PORT is open on 0.0.0.0 only for the milliseconds of the handshake.
+  The transport: MPICH's UCX netmod, by default, opens TCP listeners on every
+  interface in every rank; on one host shared memory serves all traffic, so
+  ``use_local_transport`` sets ``UCX_TLS=sm,self`` (unless the user set it).
+* That process manager serves the whole interpreter: it stays (idle) after the
+  ranks stop and serves the next Spawn; it exits with the interpreter (also
+  when it is killed, taking any ranks with them).  Killing it would make every
+  later Spawn in this process fail.
+* The process manager runs in a session of its own (``setsid``): when a rank
+  dies, MPICH's process managers kill their process group, which by default is
+  the driver's (the driver and its parents, pytest or a shell, would die).  The
+  driver raises WorkerError instead.  The process can spawn no more ranks
+  after that, and MPICH crashes (SIGSEGV) in MPI_Finalize at interpreter exit:
+  run code that kills ranks in a subprocess.
 * A spawned rank that dies before MPI_Init (say it cannot import its program)
   makes MPI_Comm_spawn wait forever, so every program is checked first
   (``python -m program --check`` must exit 0; once per program, root and process).
@@ -28,6 +47,7 @@ Facts about the MPICH wheel this code is written for (MPICH 5.0.2, mpi4py 4.1.2)
 import os
 import shlex
 import shutil
+import signal
 import subprocess
 import sys
 import sysconfig
@@ -38,6 +58,8 @@ from ..base import BackendUnavailable
 #: MPICH's process manager (mpiexec) was started by a Spawn of ours / has died.
 _pm_started = False
 _pm_lost = False
+#: pid of the process manager our ``mpiexec`` became, once a Spawn started it.
+_pm_pid = None
 #: (package root, program) pairs whose ``--check`` passed in this process.
 _checked = set()
 
@@ -48,9 +70,20 @@ def process_manager_lost():
 
 
 def mark_process_manager_lost():
-    """Record that a rank died or was killed (its mpiexec went with it)."""
+    """Record that a rank died or was killed, and stop MPICH's process manager.
+
+    After a rank's death the process manager cannot serve this process again
+    (hydra exits; gforker stays, polling at full speed), so it is killed; its
+    other ranks die with it (``process_manager.die_with_parent``).
+    """
     global _pm_lost
     _pm_lost = True
+    if _pm_pid is not None:
+        try:
+            os.kill(_pm_pid, signal.SIGKILL)
+            os.waitpid(_pm_pid, 0)  # it is our child (MPICH forked it): reap it
+        except OSError:
+            pass  # already gone, or reaped
 
 
 def mpiexec_dir():
@@ -93,18 +126,70 @@ def preflight(root, program):
     _checked.add((root, program))
 
 
-def _setsid_wrapper(bindir):
-    """A temporary directory with an ``mpiexec`` that execs the real one under setsid."""
-    setsid = shutil.which("setsid")
-    if setsid is None:
-        return None
-    wrapper_dir = tempfile.mkdtemp(prefix="parbench-mpiexec-")
-    script = os.path.join(wrapper_dir, "mpiexec")
+def process_manager_path(bindir):
+    """Path of the process manager our ``mpiexec`` runs: gforker where the wheel has it."""
+    gforker = os.path.join(bindir, "mpiexec.gforker")
+    return gforker if os.access(gforker, os.X_OK) else os.path.join(bindir, "mpiexec")
+
+
+def describe_process_manager():
+    """One line for ``describe()``: which process manager spawns, and what it listens on."""
+    bindir = mpiexec_dir()
+    if bindir is None:
+        return "none (no mpiexec)"
+    pm = os.path.basename(process_manager_path(bindir))
+    if pm == "mpiexec.gforker":
+        return "mpiexec.gforker (single host, listens on no port)"
+    return f"{pm} (hydra: listens on every interface)"
+
+
+#: Environment variable and value that keep UCX, MPICH's transport, on this host.
+LOCAL_TRANSPORT = ("UCX_TLS", "sm,self")
+
+
+def use_local_transport():
+    """Before MPI starts: ranks on one host talk through shared memory only.
+
+    Sets ``UCX_TLS=sm,self`` unless the user set ``UCX_TLS``; spawned ranks
+    inherit it.  Without it UCX opens a TCP listener per interface in every
+    rank.  Returns the value in effect, for ``describe()``.
+    """
+    key, value = LOCAL_TRANSPORT
+    return os.environ.setdefault(key, value)
+
+
+def _launcher_dir(bindir):
+    """A private temporary directory (mode 0700) with our ``mpiexec``: a shell line
+    that runs ``kernels/mpi/process_manager.py`` (isolated) on the process manager."""
+    from . import process_manager
+
+    launcher_dir = tempfile.mkdtemp(prefix="parbench-mpiexec-")
+    argv = [sys.executable, "-I", "-S", process_manager.__file__, process_manager_path(bindir)]
+    argv.append(os.path.join(launcher_dir, "info"))
+    script = os.path.join(launcher_dir, "mpiexec")
     with open(script, "w") as f:
-        real = os.path.join(bindir, "mpiexec")
-        f.write(f'#!/bin/sh\nexec {shlex.quote(setsid)} {shlex.quote(real)} "$@"\n')
+        f.write(f'#!/bin/sh\nexec {shlex.join(argv)} "$@"\n')
     os.chmod(script, 0o700)
-    return wrapper_dir
+    return launcher_dir
+
+
+def _read_info(info_file):
+    """(singleton PMI port, process manager pid) written by our ``mpiexec``, or None."""
+    try:
+        with open(info_file) as f:
+            port, pid = f.read().split()
+        return int(port), int(pid)
+    except (OSError, ValueError):
+        return None
+
+
+def _close_singleton_listener(port):
+    """Close this process's copy of MPICH's singleton-init listening socket."""
+    import psutil
+
+    for conn in psutil.Process().net_connections(kind="tcp"):
+        if conn.status == psutil.CONN_LISTEN and conn.laddr.port == port and conn.fd >= 0:
+            os.close(conn.fd)
 
 
 def spawn_ranks(MPI, nprocs, program):
@@ -114,7 +199,7 @@ def spawn_ranks(MPI, nprocs, program):
     this process (a Spawn would crash), if the program does not start, or if the
     Spawn fails.
     """
-    global _pm_started
+    global _pm_started, _pm_pid
     if _pm_lost:
         raise BackendUnavailable(
             "mpi backend: an MPI rank died earlier in this process and"
@@ -129,8 +214,8 @@ def spawn_ranks(MPI, nprocs, program):
     preflight(root, program)
     info = MPI.Info.Create()
     info.Set("wdir", root)
-    wrapper_dir = None if _pm_started else _setsid_wrapper(bindir)
-    path = bindir if wrapper_dir is None else wrapper_dir + os.pathsep + bindir
+    launcher_dir = None if _pm_started else _launcher_dir(bindir)
+    path = bindir if launcher_dir is None else launcher_dir + os.pathsep + bindir
     old_path = os.environ.get("PATH", "")
     os.environ["PATH"] = path + os.pathsep + old_path
     try:
@@ -143,7 +228,11 @@ def spawn_ranks(MPI, nprocs, program):
         # mpiexec was exec'd before Spawn returned: PATH and script are done with.
         os.environ["PATH"] = old_path
         info.Free()
-        if wrapper_dir:
-            shutil.rmtree(wrapper_dir, ignore_errors=True)
+        if launcher_dir:
+            info = _read_info(os.path.join(launcher_dir, "info"))
+            if info is not None:
+                _close_singleton_listener(info[0])
+                _pm_pid = info[1]
+            shutil.rmtree(launcher_dir, ignore_errors=True)
     _pm_started = True
     return inter
