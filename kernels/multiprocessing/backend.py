@@ -207,6 +207,7 @@ class MultiprocessingBackend(Backend):
         return {
             **super().describe(),
             "start_method": START_METHOD,
+            "transport": "commands over pipes, arrays in POSIX shared memory (0600); no sockets",
             "worker_processes": str(len(self._procs) if self._is_open else self.workers - 1),
             "worker_logging": "records sent over the command pipe to the driver's loggers",
             "block_matvec": BLOCK_MATVEC,
