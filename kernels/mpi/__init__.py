@@ -2,6 +2,9 @@
 
 * ``backend``: the Backend class (driver = rank 0).
 * ``spawn``: starting ranks from a plain Python process (MPICH singleton Spawn).
+* ``process_manager``: the program the driver's ``mpiexec`` runs (single-host
+  process manager, no listening port), and the ranks' parent-death link.
+* ``segments``: MPICH's shared-memory files of a job, removed after a death.
 * ``rank``: the rank program and the per-command collectives every rank runs.
 * ``world``: the launcher-placed mode, ``mpiexec -n P python -m kernels.mpi.world script.py``.
 """
