@@ -29,6 +29,7 @@ import itertools
 import numpy as np
 
 from . import validate as v
+from .placement_pool import PlacementPool, pool_key, pool_limit
 
 
 class BackendUnavailable(RuntimeError):
@@ -78,6 +79,9 @@ class Backend(abc.ABC):
 
     name = None
     data_is_remote = False
+    #: True where end-to-end calls keep their placement for the next call of the
+    #: same size (``kernels.placement_pool``); such a backend implements ``_refill``
+    pools_placements = False
     #: seconds the backend's workers keep spinning on a core after a call returns
     #: (a measurement timing something else next waits this long first)
     spin_after_call_s = 0.0
@@ -87,6 +91,7 @@ class Backend(abc.ABC):
         self.dtype = v.check_dtype(dtype)
         self._is_open = False
         self._residents = {}
+        self._placements = None
 
     # -- lifecycle -----------------------------------------------------------
     def open(self):
@@ -95,7 +100,9 @@ class Backend(abc.ABC):
         Raises BackendUnavailable if it cannot run here.  Idempotent.
         """
         if not self._is_open:
+            limit = pool_limit() if self.pools_placements else 0
             self._open()
+            self._placements = PlacementPool(limit) if limit > 0 else None
             self._is_open = True
         return self
 
@@ -110,8 +117,10 @@ class Backend(abc.ABC):
         try:
             for r in list(self._residents.values()):
                 self._release(r)
+            self._drain_pool()
         finally:
             self._residents.clear()
+            self._placements = None
             self._close()
 
     def __enter__(self):
@@ -168,6 +177,14 @@ class Backend(abc.ABC):
         d = {"backend": self.name, "workers": str(self.workers), "dtype": self.dtype.name}
         if self.serial_below:
             d["serial_below"] = f"{self.serial_below} elements"
+        if self.pools_placements:
+            limit = self._placements.limit if self._placements is not None else 0
+            d["placement_pool"] = (
+                f"end-to-end placements kept for the next call of the same size, up to"
+                f" {limit} bytes"
+                if limit
+                else "off (every end-to-end call places its operand anew)"
+            )
         return d
 
     # -- data placement ------------------------------------------------------
@@ -213,11 +230,7 @@ class Backend(abc.ABC):
             return self._matvec(A.handle, A.shape[0], x)
         A = v.check_matrix(A, self.dtype)
         x = v.check_vector("x", x, A.shape[0], self.dtype)
-        r = self.put(A)
-        try:
-            return self._matvec(r.handle, A.shape[0], x)
-        finally:
-            self.free(r)
+        return self._end_to_end(A, lambda handle: self._matvec(handle, A.shape[0], x))
 
     def vector_sum(self, a):
         """Return ``sum(a)`` as a numpy scalar of the backend's dtype.
@@ -229,11 +242,69 @@ class Backend(abc.ABC):
             self._check_resident(a, 1)
             return self.dtype.type(self._vector_sum(a.handle, a.shape[0]))
         a = v.check_vector("a", a, None, self.dtype)
-        r = self.put(a)
+        return self.dtype.type(
+            self._end_to_end(a, lambda handle: self._vector_sum(handle, a.shape[0]))
+        )
+
+    # -- end-to-end placement ------------------------------------------------
+    def _end_to_end(self, array, compute):
+        """``compute(handle)`` on ``array`` placed for this call only; returns its result.
+
+        With a placement pool the handle comes from the last call of the same
+        size when there is one (refilled with ``array``) and goes back to the
+        pool afterwards; a call that fails frees it and empties the pool.
+        """
+        handle = self._place(array)
         try:
-            return self.dtype.type(self._vector_sum(r.handle, a.shape[0]))
-        finally:
-            self.free(r)
+            result = compute(handle)
+        except BaseException:
+            self._unplace(array, handle, failed=True)
+            raise
+        self._unplace(array, handle)
+        return result
+
+    def _place(self, array):
+        """A handle holding ``array``: an idle pooled one refilled, else a new ``_put``."""
+        if self._placements is None:
+            return self._put(array)
+        handle, evicted = self._placements.take(pool_key(array))
+        for old in evicted:
+            self._free(old)
+        if handle is None:
+            return self._put(array)
+        try:
+            self._refill(handle, array)
+        except BaseException:
+            self._free(handle)
+            raise
+        return handle
+
+    def _unplace(self, array, handle, failed=False):
+        """After an end-to-end call: keep ``handle`` in the pool, or free it."""
+        if failed:
+            try:  # the call's own error is what the caller must see
+                self._free(handle)
+                self._drain_pool()
+            except Exception:
+                pass
+            return
+        if self._placements is None:
+            self._free(handle)
+            return
+        for old in self._placements.give(pool_key(array), handle, array.nbytes):
+            self._free(old)
+
+    def _drain_pool(self):
+        if self._placements is not None:
+            for handle in self._placements.drain():
+                self._free(handle)
+
+    def _refill(self, handle, array):
+        """Copy ``array`` into ``handle``, a placement of the same shape and dtype.
+
+        Backends with ``pools_placements`` implement it; blocking like ``_put``.
+        """
+        raise NotImplementedError
 
     # -- checks --------------------------------------------------------------
     def _check_open(self):

@@ -81,6 +81,7 @@ class MPIBackend(Backend):
 
     name = "mpi"
     data_is_remote = True
+    pools_placements = True
     rank_program = "kernels.mpi.rank"
     spin_after_call_s = SPIN_S
 
@@ -260,6 +261,10 @@ class MPIBackend(Backend):
         handle = next(self._handles)
         self._command(self._w.PUT, handle, array.shape[0], array.ndim, array)
         return handle
+
+    def _refill(self, handle, array):
+        # PUT of a live handle: the ranks scatter into that handle's blocks
+        self._command(self._w.PUT, handle, array.shape[0], array.ndim, array)
 
     def _free(self, handle):
         if not self._broken:

@@ -94,7 +94,12 @@ class Rank:
         firsts = [start for start, _ in bounds]
         width = n if ndim == 2 else 1  # elements per row
         mine = rows[self.rank]
-        block = np.empty((mine, n) if ndim == 2 else (mine,), dtype)
+        shape = (mine, n) if ndim == 2 else (mine,)
+        old = self.blocks.get(handle)
+        if old is not None and old[0].shape == shape and old[0].dtype == dtype:
+            block = old[0]  # a refill (end-to-end placement pool): pages already touched
+        else:
+            block = np.empty(shape, dtype)
         send = None
         if self.rank == 0:
             send = [array, [r * width for r in rows], [f * width for f in firsts], mpi_type]

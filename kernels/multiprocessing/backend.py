@@ -94,6 +94,7 @@ class MultiprocessingBackend(Backend):
 
     name = "multiprocessing"
     data_is_remote = True
+    pools_placements = True
     #: seconds a kernel call may wait for the workers (None: as long as they live)
     call_timeout = None
     start_timeout = 60.0
@@ -223,6 +224,9 @@ class MultiprocessingBackend(Backend):
         seg.array[...] = array
         self._segs[key] = seg
         return key
+
+    def _refill(self, key, array):
+        self._segs[key].array[...] = array  # the workers keep the segment mapped
 
     def _free(self, key):
         self._segs.pop(key).release()

@@ -28,7 +28,13 @@ import numpy as np
 from .. import verify
 from ..base import Backend, BackendUnavailable
 from ..blas import BlasThreads
-from .device import has_fine_grain_svm, import_pyopencl, pick_device, thread_note
+from .device import (
+    has_fine_grain_svm,
+    import_pyopencl,
+    pick_device,
+    shares_host_memory,
+    thread_note,
+)
 
 #: the device program: matvec and vector_sum (package data next to this module)
 _SOURCE = importlib.resources.files(__package__).joinpath("kernels.cl").read_text()
@@ -49,6 +55,7 @@ class OpenCLBackend(Backend):
 
     name = "opencl"
     data_is_remote = True
+    pools_placements = True
 
     @classmethod
     def memory_parts(cls, kernel, n, dtype, workers, resident=True):
@@ -94,6 +101,7 @@ class OpenCLBackend(Backend):
         self._max_alloc = int(dev.max_mem_alloc_size)
         self._threads = thread_note(cl, dev, self.workers)
         self._svm = has_fine_grain_svm(cl, dev)
+        self._zero_copy = shares_host_memory(cl, dev)
 
         self._ctx = cl.Context([dev])
         self._queue = cl.CommandQueue(self._ctx)
@@ -180,6 +188,11 @@ class OpenCLBackend(Backend):
                     else "buffer copies (write x, kernel, read)"
                 ),
                 sum_accumulator=self._acc_dtype.name,
+                end_to_end=(
+                    "zero-copy: the host array as the buffer (USE_HOST_PTR)"
+                    if self._zero_copy
+                    else "copied into a pooled device buffer"
+                ),
             )
         return d
 
@@ -246,6 +259,26 @@ class OpenCLBackend(Backend):
     def _free(self, buf):
         if buf is not None:
             buf.release()
+
+    def _refill(self, buf, array):
+        if buf is not None:
+            self._cl.enqueue_copy(self._queue, buf, array, is_blocking=True)
+
+    # A device that computes in host memory (a CPU device) reads an end-to-end
+    # operand where it is: a buffer over the host array, no copy and no pool.
+    def _place(self, array):
+        if not self._zero_copy or array.size == 0:
+            return super()._place(array)
+        if array.ndim == 2:
+            self._ensure_scratch(array.shape[0])
+        cl = self._cl
+        flags = cl.mem_flags.READ_ONLY | cl.mem_flags.USE_HOST_PTR
+        return cl.Buffer(self._ctx, flags, hostbuf=array)
+
+    def _unplace(self, array, handle, failed=False):
+        if not self._zero_copy or array.size == 0:
+            return super()._unplace(array, handle, failed)
+        handle.release()
 
     # -- kernels -------------------------------------------------------------
     def _matvec(self, A_buf, n, x):

@@ -40,6 +40,17 @@ def has_fine_grain_svm(cl, device):
     return bool(caps & cl.device_svm_capabilities.FINE_GRAIN_BUFFER)
 
 
+def shares_host_memory(cl, device):
+    """True if ``device`` computes in host memory (a CPU device, or one reporting
+    CL_DEVICE_HOST_UNIFIED_MEMORY), so a USE_HOST_PTR buffer is the host array itself."""
+    if device.type & cl.device_type.CPU:
+        return True
+    try:
+        return bool(device.host_unified_memory)
+    except (cl.Error, AttributeError):  # deprecated since OpenCL 2.0: may be missing
+        return False
+
+
 def pick_device(cl, workers):
     """Return the device (PYOPENCL_CTX or first platform's first device).
 

@@ -14,6 +14,8 @@ class SeedVersion(Backend):
     kernels = ("matvec", "sum")
     compares_to = None
     seed = ""
+    #: the seeds place their operands anew at every call
+    pools_placements = False
 
     def _missing(self, kernel):
         return NotImplementedError(f"{self.name}: the seeds show no {kernel} for this variant")
