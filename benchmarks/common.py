@@ -120,6 +120,22 @@ def timing_samples(fn, min_batch=2e-3, repeats=9, budget=2.0):
     return samples
 
 
+def cold_time(fn, reset, repeats=5, budget=2.0):
+    """Median seconds of single calls of ``fn()``, each after an untimed ``reset()``.
+
+    For a call whose first run differs from the next (a cold placement): no
+    batching, at least 3 calls, at most ``repeats``, stopping once ``budget``
+    seconds of calls are spent.
+    """
+    samples = []
+    while len(samples) < repeats and (len(samples) < 3 or sum(samples) < budget):
+        reset()
+        start = time.perf_counter()
+        fn()
+        samples.append(time.perf_counter() - start)
+    return statistics.median(samples)
+
+
 def median_time(fn, **kwargs):
     """Median of ``timing_samples(fn, **kwargs)``: seconds per call."""
     return statistics.median(timing_samples(fn, **kwargs))

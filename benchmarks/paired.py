@@ -15,6 +15,9 @@ benchmark that uses it): ``track_estimate``, ``track_low`` and ``track_high``
   an interval too.
 * ``MatVecEndToEndCost`` / ``VectorSumEndToEndCost`` (backend, N): end-to-end
   time / resident time of the same backend.
+* ``MatVecCopyBound`` / ``VectorSumCopyBound`` (backend): at the largest N,
+  end-to-end time / (a host copy of the operand into a touched array + the
+  resident call); 1 means the end-to-end call costs no more than that copy.
 
 A figure that could not be measured (backend unavailable, too large for memory,
 a measuring process failed) is asv's skip, with the reason on stderr.
@@ -108,3 +111,22 @@ class VectorSumTime(_Time):
     kernel = "sum"
     params = [["serial", *pairs.MODES], common.selected_backends(BACKENDS), common.sizes("sum")]
     param_names = ["mode", "backend", "N"]
+
+
+class _CopyBound(_Paired):
+    quantity = "copy bound"
+
+    def key(self, backend):
+        return pairs.key(self.quantity, self.kernel, "end-to-end", backend, None)
+
+
+class MatVecCopyBound(_CopyBound):
+    kernel = "matvec"
+    params = [common.remote_backends()]
+    param_names = ["backend"]
+
+
+class VectorSumCopyBound(_CopyBound):
+    kernel = "sum"
+    params = [common.remote_backends()]
+    param_names = ["backend"]

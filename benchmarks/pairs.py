@@ -15,6 +15,9 @@ What one process measures (``measure``), for the suite's backends and sizes:
 * ``time``: seconds per call of each side (serial, resident, end-to-end), the
   same rounds, so bandwidth (bytes moved / time) has an interval too;
 * ``end-to-end cost``: end-to-end time / resident time of the same backend;
+* ``copy bound``: at the largest N, end-to-end time / (one host copy of the
+  operand into an already-touched array + the resident call), the same rounds:
+  how close an end-to-end call is to the data movement it cannot avoid;
 * ``roof percent``: at the largest N, the backend's GB/s as % of the best read
   bandwidth of that round, the roof being the fastest of several read kernels
   timed in the same alternation (the compiled STREAM read, STREAM triad, the
@@ -164,6 +167,9 @@ def _one_size(rec, base, be, kernel, n, plan):
         if be.data_is_remote:
             e2e, _ = common.place_case(be, kernel, n, inputs, resident=False)
             calls.append(e2e)
+            largest = n == plan["sizes"][kernel][-1]
+            if largest:
+                calls.append(_host_copy(inputs[0]))
     except InsufficientMemory as exc:
         for mode in MODES:
             rec.skip(key("speedup", kernel, mode, be.name, n), str(exc))
@@ -188,10 +194,19 @@ def _one_size(rec, base, be, kernel, n, plan):
         rec.add(key("speedup", kernel, "end-to-end", be.name, n), _ratios(rows, 0, 2))
         rec.add(key("time", kernel, "end-to-end", be.name, n), _times(rows, 2))
         rec.add(key("end-to-end cost", kernel, "end-to-end", be.name, n), _ratios(rows, 2, 1))
+        if largest:
+            bound = [float(np.median(r[2]) / (np.median(r[3]) + np.median(r[1]))) for r in rows]
+            rec.add(key("copy bound", kernel, "end-to-end", be.name, None), bound)
     if n == plan["sizes"][kernel][-1]:
         _roof(rec, be, kernel, n, call, inputs[0], plan)
     be.free(placed)
     base.free(base_r)
+
+
+def _host_copy(host):
+    """A call copying ``host`` into an array whose pages are already touched."""
+    dst = np.ones_like(host)
+    return lambda: np.copyto(dst, host)
 
 
 def _backend_cases(rec, kernel, backend, plan):

@@ -11,6 +11,12 @@ every sample when a setup exists.
 * ``MatVecEndToEnd`` / ``VectorSumEndToEnd``: end-to-end timing (place the host
   array, compute, return, free) for the backends whose data lives away from the
   host arrays; for the others the two are the same call, so it is not repeated.
+  These are warm calls: the backend keeps the last call's placement for the
+  next call of the same size (``kernels.placement_pool``).
+* ``MatVecEndToEndCold`` / ``VectorSumEndToEndCold``: the same call with the
+  placement released before each timed call (``Backend.release_placements``,
+  untimed), so every call allocates and first-touches its placement: what the
+  first call of a size costs.
 * ``MatVecSerial`` / ``VectorSumSerial``: numpy with one worker (BLAS at one
   thread), the baseline of every speedup.
 
@@ -44,6 +50,15 @@ class _Kernel(common.Benchmark):
         return common.median_time(self.call)
 
 
+class _Cold(_Kernel):
+    """End-to-end timing with an empty placement pool before every call."""
+
+    resident = False
+
+    def track_time(self, *params):
+        return common.cold_time(self.call, self.opened[-1].release_placements)
+
+
 class MatVec(_Kernel):
     kernel = "matvec"
     params = [common.selected_backends(BACKENDS), common.sizes("matvec")]
@@ -53,6 +68,12 @@ class MatVec(_Kernel):
 class MatVecEndToEnd(MatVec):
     resident = False
     params = [common.remote_backends(), common.sizes("matvec")]
+
+
+class MatVecEndToEndCold(_Cold):
+    kernel = "matvec"
+    params = MatVecEndToEnd.params
+    param_names = MatVec.param_names
 
 
 class MatVecSerial(_Kernel):
@@ -71,6 +92,12 @@ class VectorSum(_Kernel):
 class VectorSumEndToEnd(VectorSum):
     resident = False
     params = [common.remote_backends(), common.sizes("sum")]
+
+
+class VectorSumEndToEndCold(_Cold):
+    kernel = "sum"
+    params = VectorSumEndToEnd.params
+    param_names = VectorSum.param_names
 
 
 class VectorSumSerial(_Kernel):

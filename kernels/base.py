@@ -294,6 +294,14 @@ class Backend(abc.ABC):
         for old in self._placements.give(pool_key(array), handle, array.nbytes):
             self._free(old)
 
+    def release_placements(self):
+        """Free the placements kept for end-to-end calls (``close`` does it too).
+
+        The next end-to-end call of any size then allocates its placement anew
+        (a cold call).  Safe on a closed backend.
+        """
+        self._drain_pool()
+
     def _drain_pool(self):
         if self._placements is not None:
             for handle in self._placements.drain():

@@ -11,10 +11,12 @@ needs is counted in parts, so a skip can say why:
   placed data (device buffers, shared memory, per-rank row blocks), its
   scratch buffers and its extra processes (see ``Backend.memory_parts``).
 
-An end-to-end call places, uses and frees the data inside each call, so at
-its peak it holds the same copies as a resident placement: both modes need
-the same bytes (``resident`` is kept in the signature so a backend could
-differ).
+An end-to-end call places and uses the data inside each call, so at its peak
+it holds the same copies as a resident placement: both modes need the same
+bytes (``resident`` is kept in the signature so a backend could differ).  The
+placement pool (``kernels.placement_pool``) keeps that copy after the call for
+the next call of the same size, and releases it before a call of another size
+allocates, so it never holds more than the copy counted here.
 
 What is available: ``psutil.virtual_memory().available``, lowered by the
 environment variable ``PARBENCH_MEMORY_LIMIT`` (bytes, or a number with a

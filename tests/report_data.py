@@ -112,6 +112,9 @@ PAIRED_SUM_E2E = {
 }
 PAIRED_SUM_COST = {"opencl": [(2.0, 1.8, 2.2), (5.0, 4.5, 5.5)], "multiprocessing": [None, None]}
 PAIRED_SUM_COST["mpi"] = [(3.0, 2.7, 3.3), (2.2, 2.0, 2.4)]
+#: end-to-end / (host copy + resident) at the largest N, per data backend (None: skipped)
+PAIRED_MV_BOUND = [(1.3, 1.2, 1.4), None, (1.1, 1.0, 1.2)]
+PAIRED_SUM_BOUND = [(0.9, 0.8, 1.0), None, (1.6, 1.5, 1.7)]
 #: every paired time: the estimate's +-5%; a backend's: serial time / its speedup estimate
 TIME_SPREAD = 0.05
 #: RoofFraction (kernel x backend) and SeedRatio: estimate, low, high
@@ -175,11 +178,11 @@ def _grid(table, modes, ns):
 
 
 def _add_paired(bench):
-    """The paired benchmarks of benchmarks.paired (speedup, time, end-to-end cost)."""
+    """The paired benchmarks of benchmarks.paired (speedup, time, end-to-end cost, copy bound)."""
     modes, names = ["resident", "end-to-end"], ["mode", "backend", "N"]
-    for cls, ns, resident, e2e, cost, kernel in (
-        ("MatVec", MV_N, PAIRED_MV, PAIRED_MV_E2E, PAIRED_MV_COST, "matvec"),
-        ("VectorSum", SUM_N, PAIRED_SUM, PAIRED_SUM_E2E, PAIRED_SUM_COST, "sum"),
+    for cls, ns, resident, e2e, cost, bound, kernel in (
+        ("MatVec", MV_N, PAIRED_MV, PAIRED_MV_E2E, PAIRED_MV_COST, PAIRED_MV_BOUND, "matvec"),
+        ("VectorSum", SUM_N, PAIRED_SUM, PAIRED_SUM_E2E, PAIRED_SUM_COST, PAIRED_SUM_BOUND, "sum"),
     ):
         speedups = {("resident", b): v for b, v in resident.items()}
         speedups.update({("end-to-end", b): v for b, v in e2e.items()})
@@ -194,6 +197,7 @@ def _add_paired(bench):
         bench.add_intervals(
             f"paired.{cls}EndToEndCost", [DATA_BACKENDS, ns], ["backend", "N"], triples
         )
+        bench.add_intervals(f"paired.{cls}CopyBound", [DATA_BACKENDS], ["backend"], bound)
 
 
 def _add_common(bench, with_roof, paired):

@@ -31,9 +31,11 @@ def test_quick_asv_run_has_no_failed_or_skipped_benchmark(tmp_path):
     expected = {
         "MatVec",
         "MatVecEndToEnd",
+        "MatVecEndToEndCold",
         "MatVecSerial",
         "VectorSum",
         "VectorSumEndToEnd",
+        "VectorSumEndToEndCold",
         "VectorSumSerial",
     }
     assert {k.split(".")[1] for k in kernel_rows} == expected

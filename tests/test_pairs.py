@@ -92,3 +92,16 @@ def test_processes_and_rounds_switches(monkeypatch):
     monkeypatch.setenv("PARBENCH_SIZES", "quick")
     assert pairs.processes() == pairs.DEFAULTS["quick"][0]
     assert os.environ["PARBENCH_ROUNDS"] == "4"
+
+
+def test_a_remote_backend_records_end_to_end_figures_and_its_copy_bound():
+    plan = {**PLAN, "backends": ["numpy", "multiprocessing"]}
+    rec = pairs.measure(plan)
+    got = {tuple(json.loads(k)): v for k, v in rec.ratios.items()}
+    for kernel, n in (("matvec", 64), ("sum", 4096)):
+        for quantity in ("speedup", "time", "end-to-end cost"):
+            assert pairs.key(quantity, kernel, "end-to-end", "multiprocessing", n) in got
+        bound = got[pairs.key("copy bound", kernel, "end-to-end", "multiprocessing", None)]
+        assert len(bound) == plan["rounds"] and all(v > 0 for v in bound)
+    # not for a backend whose end-to-end call is its resident call
+    assert pairs.key("copy bound", "sum", "end-to-end", "numpy", None) not in got

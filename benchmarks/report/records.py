@@ -9,6 +9,8 @@ estimate and the two 95% bounds (``benchmarks.paired``, ``roof.RoofFraction``,
 * ``time``: (kernel, serial | resident | end-to-end, backend, N), seconds per call
   (serial only for backend "numpy", the one-thread baseline);
 * ``end-to-end cost``: (kernel, "end-to-end", backend, N), end-to-end / resident;
+* ``copy bound``: (kernel, "end-to-end", backend, None), at the largest N,
+  end-to-end / (a host copy of the operand + resident);
 * ``roof percent``: (kernel, "resident", backend, None), % of the roof at the largest N;
 * ``seed ratio``: (kernel, "resident", seed variant, None), seed / backend time.
 
@@ -32,23 +34,26 @@ PAIRED_CLASSES = {
         "speedup": "MatVecSpeedup",
         "time": "MatVecTime",
         "end-to-end cost": "MatVecEndToEndCost",
+        "copy bound": "MatVecCopyBound",
     },
     "sum": {
         "speedup": "VectorSumSpeedup",
         "time": "VectorSumTime",
         "end-to-end cost": "VectorSumEndToEndCost",
+        "copy bound": "VectorSumCopyBound",
     },
 }
 INTERVAL_METHODS = ("track_estimate", "track_low", "track_high")
 ROOF_CLASS = "RoofFraction"
 ROOF_METHODS = ("track_percent", "track_percent_low", "track_percent_high")
 SEED_METHODS = ("track_ratio", "track_ratio_low", "track_ratio_high")
-QUANTITIES = ("speedup", "time", "end-to-end cost", "roof percent", "seed ratio")
+QUANTITIES = ("speedup", "time", "end-to-end cost", "copy bound", "roof percent", "seed ratio")
 #: what a quantity's numbers are: (format spec, suffix after the estimate)
 FORMATS = {
     "speedup": (".2f", "x"),
     "time": (".3g", " s"),
     "end-to-end cost": (".2f", "x"),
+    "copy bound": (".2f", "x"),
     "roof percent": (".1f", "%"),
     "seed ratio": (".2f", "x"),
 }
@@ -72,7 +77,7 @@ def intervals(run, cls, methods):
 def _kernel_figures(run, kernel, quantity, cls):
     out = {}
     for p, iv in intervals(run, cls, INTERVAL_METHODS):
-        mode = p.get("mode", "end-to-end")  # the end-to-end cost has no mode parameter
+        mode = p.get("mode", "end-to-end")  # end-to-end cost and copy bound have no mode
         out[(quantity, kernel, mode, str(p.get("backend")), p.get("N"))] = iv
     return out
 

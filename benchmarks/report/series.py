@@ -76,7 +76,7 @@ class Report:
     in that order (a kernel without timings has empty ns); rows and missing: as
     ``summarize`` returns them, all kernels together; seeds: ``seed_comparison``
     rows; seed_ratios: ``seed_ratios``.  paired: the run has paired speedups;
-    figures: ``records.read``'s dict; costs: [(kernel, backend, N, Interval)] of the
+    figures: ``records.read``'s dict; costs: ``end_to_end_costs`` rows of the
     end-to-end cost; fastest: {kernel: ``records.fastest`` rows} (resident).
     """
 
@@ -342,10 +342,24 @@ def seed_ratios(run):
 
 
 def end_to_end_costs(figures):
-    """[(kernel, backend, N, Interval)] of the paired end-to-end costs, in report order."""
+    """[(kernel, backend, N, cost Interval, copy bound Interval or None)], in report order.
+
+    The copy bound (end-to-end / (host copy + resident)) is measured at the
+    largest N only: it is on that N's row, None on the others.
+    """
     found = records.select(figures, "end-to-end cost")
+    bounds = records.select(figures, "copy bound")
+    largest = {}
+    for kernel, _, backend, n in found:
+        largest[(kernel, backend)] = max(n, largest.get((kernel, backend), n))
     return [
-        (kernel, backend, n, found[(kernel, mode, backend, n)])
+        (
+            kernel,
+            backend,
+            n,
+            found[(kernel, mode, backend, n)],
+            bounds.get((kernel, mode, backend, None)) if n == largest[(kernel, backend)] else None,
+        )
         for kernel, mode, backend, n in sorted(
             found, key=lambda k: (KERNELS.index(k[0]), _order_key((k[2], k[1])), k[3])
         )

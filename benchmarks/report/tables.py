@@ -26,9 +26,10 @@ TABLE_HEADER = (
 )
 #: the summary of a run with paired figures: no unpaired "% roof", RoofFraction's is "% roof"
 PAIRED_HEADER = TABLE_HEADER[:5] + TABLE_HEADER[6:]
-COST_HEADER = ("kernel", "backend", "N", "end-to-end / resident")
+COST_HEADER = ("kernel", "backend", "N", "end-to-end / resident", "end-to-end / (copy + resident)")
 COST_TITLE = (
-    "End-to-end cost: end-to-end time / resident time of the same backend, "
+    "End-to-end cost: end-to-end time / resident time of the same backend, and at the "
+    "largest N / (one host copy of the operand into a touched array + resident), "
     "timed in alternation (95% interval)"
 )
 FASTEST_HEADER = ("kernel", "N", "fastest backend (resident)", "its speedup")
@@ -115,8 +116,10 @@ def table_cells(rows, paired=False):
 
 
 def cost_cells(costs):
-    """COST_HEADER cells of ``series.end_to_end_costs`` rows: "3.20x [3.01, 3.41]"."""
-    return [(k, b, str(n), fmt(iv, ".2f", "x")) for k, b, n, iv in costs]
+    """COST_HEADER cells of ``series.end_to_end_costs`` rows: "3.20x [3.01, 3.41]", "-"."""
+    return [
+        (k, b, str(n), fmt(iv, ".2f", "x"), fmt(bound, ".2f", "x")) for k, b, n, iv, bound in costs
+    ]
 
 
 def fastest_cells(fastest):
