@@ -5,7 +5,7 @@ A backend is an object with a lifecycle::
     with get_backend("mpi", workers=2) as be:   # start ranks / pool / context / JIT
         A_r = be.put(A)                           # place A where the backend keeps it
         y = be.matvec(A_r, x)                     # resident: x goes in, y comes back
-        y = be.matvec(A, x)                       # end-to-end: place A, compute, free
+        y = be.matvec(A, x)                       # end-to-end: place A, compute, keep for reuse
         s = be.vector_sum(be.put(a))
     # leaving the block stops every process and frees every buffer
 
@@ -220,7 +220,8 @@ class Backend(abc.ABC):
         """Return ``y = A @ x`` as a host ndarray of shape (N,) and the backend's dtype.
 
         ``A``: a Resident from ``put`` (resident call: only x and y move) or a
-        host (N, N) ndarray (end-to-end call: A is placed, used and freed).
+        host (N, N) ndarray (end-to-end call: A is placed and used; the placement
+        is kept for the next such call of the same size, ``kernels.placement_pool``).
         ``x``: host ndarray of shape (N,).
         """
         self._check_open()
