@@ -76,6 +76,7 @@ def test_ctrl_c_in_a_script_leaves_no_process(name, stuck):
     Ctrl-C is the way out, and must still leave nothing behind.
     """
     tag = new_tag(f"sigint-{name}")
+    shm_before = set(os.listdir("/dev/shm"))
     env = {**os.environ, "PARBENCH_TEST_TAG": tag, "SCENARIO_BACKEND": name}
     code = f"import {__name__} as t; t.scenario_loop()"
     p = subprocess.Popen(
@@ -104,6 +105,8 @@ def test_ctrl_c_in_a_script_leaves_no_process(name, stuck):
         assert not left, left
         assert time.monotonic() - t0 <= DEATH_BOUND_S
         assert "KeyboardInterrupt" in err, err[-2000:]
+        # shared-memory files too: the pool's segments, MPICH's of the driver and ranks
+        assert not set(os.listdir("/dev/shm")) - shm_before
         print(
             f"Ctrl-C in a {name} script ({'stuck' if stuck else 'busy'} worker): exit code"
             f" {p.returncode}, no process left after"
