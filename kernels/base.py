@@ -249,7 +249,7 @@ class Backend(abc.ABC):
 
     # -- end-to-end placement ------------------------------------------------
     def _end_to_end(self, array, compute):
-        """``compute(handle)`` on ``array`` placed for this call only; returns its result.
+        """``compute(handle)`` on ``array`` placed for this call; returns its result.
 
         With a placement pool the handle comes from the last call of the same
         size when there is one (refilled with ``array``) and goes back to the

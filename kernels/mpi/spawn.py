@@ -19,7 +19,7 @@ Facts about the MPICH wheel this code is written for (MPICH 5.0.2, mpi4py 4.1.2)
   that forks the ranks itself and talks PMI to them over inherited socket
   pairs: it listens on no port.  So our ``mpiexec`` is a small program that
   execs ``mpiexec.gforker`` (hydra's ``mpiexec`` only where gforker is
-  missing; ``process_manager()`` says which).  MPICH's singleton code binds
+  missing; ``describe_process_manager()`` says which).  MPICH's singleton code binds
   PORT's listening socket to every interface, accepts the one connection of
   the handshake, and never uses or closes it again (``PMII_singinit`` in
   MPICH's ``src/pmi/src/pmi_v1.c``); its fd is inherited by everything the

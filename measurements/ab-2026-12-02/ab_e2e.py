@@ -1,12 +1,26 @@
-"""A/B on the same machine: end-to-end time at the largest default N, old code vs this code (cold and warm)."""
-import sys, time, statistics, json, numpy as np
+"""A/B on one machine: end-to-end time at the largest default N, old code vs this (cold, warm)."""
+
+import json
+import statistics
+import sys
+import time
+
+import numpy as np
+
 from kernels import get_backend
+
+
 def med(f, reset=None, k=5):
     ts = []
     for _ in range(k):
-        if reset: reset()
-        t = time.perf_counter(); f(); ts.append(time.perf_counter() - t)
+        if reset:
+            reset()
+        t = time.perf_counter()
+        f()
+        ts.append(time.perf_counter() - t)
     return statistics.median(ts)
+
+
 if __name__ == "__main__":
     name, kernel = sys.argv[1], sys.argv[2]
     rng = np.random.default_rng(0)
@@ -21,4 +35,8 @@ if __name__ == "__main__":
             out["warm"] = med(call)
         else:
             out["old"] = med(call)
-    print(json.dumps({"backend": name, "kernel": kernel, **{k: round(v * 1e3, 1) for k, v in out.items()}}))
+    print(
+        json.dumps(
+            {"backend": name, "kernel": kernel, **{k: round(v * 1e3, 1) for k, v in out.items()}}
+        )
+    )
