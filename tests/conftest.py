@@ -40,17 +40,12 @@ def _mpich_segments():
 
 
 def _mapped_shm():
-    mapped = set()
-    for maps in pathlib.Path("/proc").glob("[0-9]*/maps"):
-        try:
-            mapped.update(
-                line.split("/dev/shm/", 1)[1].split()[0]
-                for line in maps.read_text().splitlines()
-                if "/dev/shm/mpich_shm_" in line
-            )
-        except (OSError, IndexError):
-            pass
-    return mapped
+    """Names of the MPICH segments any process maps now."""
+    import psutil
+
+    from kernels.mpi.segments import mapped_segments
+
+    return {os.path.basename(path) for path in mapped_segments(psutil.pids())}
 
 
 @pytest.fixture

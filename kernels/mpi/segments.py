@@ -13,8 +13,9 @@ valid until that process unmaps it.
 
 import os
 
-#: Where MPICH puts its shared-memory files, and their name prefix.
-SHM_DIR = "/dev/shm"
+from ..memory import SHM_DIR
+
+#: The name prefix of MPICH's shared-memory files (in SHM_DIR).
 PREFIX = "mpich_shm_"
 
 
