@@ -49,6 +49,17 @@ def test_quick_asv_run_has_no_failed_or_skipped_benchmark(tmp_path):
             assert not skipped, f"{name}: skipped entries {skipped}"
         assert all(v > 0 for v in values if v is not None and not math.isnan(v)), name
 
+    # the ping-pong benchmarks (benchmarks/pingpong.py): every transport x size has a number
+    pingpong = {k: v for k, v in result_rows(results).items() if k.startswith("pingpong.")}
+    assert set(pingpong) == {
+        "pingpong.PingPongLatency.track_one_way_time",
+        "pingpong.PingPongBandwidth.track_bandwidth",
+    }
+    for name, values in pingpong.items():
+        assert values and None not in values, f"{name}: {values}\n{r.stdout[-4000:]}"
+        if "mpi" not in unavailable:
+            assert all(v > 0 for v in values), f"{name}: {values}"
+
     # no process started by the run outlives it
     assert not processes_tagged(tag)
 
