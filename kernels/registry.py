@@ -17,6 +17,7 @@ REGISTRY = {
     "opencl": "opencl.backend:OpenCLBackend",
     "multiprocessing": "multiprocessing.backend:MultiprocessingBackend",
     "mpi": "mpi.backend:MPIBackend",
+    "ipyparallel": "ipyparallel.backend:IPyParallelBackend",
 }
 
 #: every registry name, in registry order

@@ -181,11 +181,12 @@ def live_children():
 
 
 def is_backend_worker(cmdline):
-    """Whether a command line is an MPI rank or multiprocessing worker of a backend or seed."""
+    """Whether a command line is an MPI rank, multiprocessing worker or ipyparallel engine."""
     return (
         "kernels.mpi.rank" in cmdline
         or "kernels.seeds.mpi_rank" in cmdline
         or "multiprocessing.spawn" in cmdline
+        or "ipyparallel.engine" in cmdline
     )
 
 

@@ -25,7 +25,7 @@ from .helpers import new_tag, report_result, run_scenario
 SHM = "/dev/shm"
 LOOPBACK = {"127.0.0.1", "::1"}
 #: backends whose worker processes a test can kill (``_procs``)
-WITH_WORKERS = ("multiprocessing", "mpi")
+WITH_WORKERS = ("multiprocessing", "mpi", "ipyparallel")
 
 
 def shm_files():

@@ -68,7 +68,7 @@ def scenario_loop(name=None):
 
 @pytest.mark.timeout(60)
 @pytest.mark.parametrize("stuck", [False, True], ids=["busy", "stuck-worker"])
-@pytest.mark.parametrize("name", ["multiprocessing", "mpi"])
+@pytest.mark.parametrize("name", ["multiprocessing", "mpi", "ipyparallel"])
 def test_ctrl_c_in_a_script_leaves_no_process(name, stuck):
     """SIGINT to the script's process group (what Ctrl-C in a terminal does) mid-loop.
 
