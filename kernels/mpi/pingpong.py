@@ -105,10 +105,13 @@ class Driver:
         if comm.Get_size() != 2 or comm.Get_rank() != 0:
             raise ValueError("the ping-pong driver is rank 0 of a 2-rank communicator")
         self.comm = comm
+        #: round trips run so far (checks, probes, warm-ups and timed ones)
+        self.round_trips = 0
 
     def _command(self, op, nbytes=0, transport="buffer", iterations=0, warmup=0, keep=None):
         header = np.array([op, nbytes, TRANSPORTS.index(transport), iterations, warmup], np.int64)
         self.comm.Bcast(header, root=0)
+        self.round_trips += iterations + warmup
         if op != STOP:
             return _pingpong(self.comm, nbytes, transport, iterations, warmup, keep)
         return None
@@ -140,10 +143,12 @@ class Driver:
 
     def series(self, sizes=SIZES, transports=TRANSPORTS, budget=0.3):
         """Every size and transport: [{"bytes", "transport", "one_way_s" (median), "samples_s",
-        "bandwidth_GBps" (1e9 bytes/s)}], sizes ascending, transports interleaved per size."""
+        "bandwidth_GBps" (1e9 bytes/s), "round_trips" (all, untimed ones included)}],
+        sizes ascending, transports interleaved per size."""
         rows = []
         for nbytes in sizes:
             for transport in transports:
+                before = self.round_trips
                 samples = self.one_way_times(nbytes, transport, budget)
                 t = statistics.median(samples)
                 rows.append(
@@ -153,6 +158,7 @@ class Driver:
                         "one_way_s": t,
                         "samples_s": samples,
                         "bandwidth_GBps": nbytes / t / 1e9,
+                        "round_trips": self.round_trips - before,
                     }
                 )
         return rows
