@@ -104,3 +104,39 @@ def test_asv_size_sets_span_8_bytes_to_64_mib_and_quick_is_small(monkeypatch):
     quick = bench.SIZES["quick"]
     assert max(quick["latency"] + quick["bandwidth"]) <= 65536
     assert set(bench.SIZES) == set(benchmarks_module("common").SIZES)
+
+
+class _FakeRun:
+    """What benchmarks.report.pingpong reads of a results.Run."""
+
+    machine, commit = "m", "0123456789abcdef"
+
+    def __init__(self, latency, bandwidth):
+        self._data = {
+            ("PingPongLatency", "track_one_way_time"): latency,
+            ("PingPongBandwidth", "track_bandwidth"): bandwidth,
+        }
+
+    def entries(self, cls, method):
+        return [
+            ({"transport": t, "bytes": n}, v) for (t, n), v in self._data[(cls, method)].items()
+        ]
+
+
+def test_report_section_and_figure_of_the_asv_pingpong(tmp_path):
+    pytest.importorskip("matplotlib")
+    from benchmarks.report import pingpong as report
+
+    assert (
+        report.markdown(_FakeRun({}, {})) == ""
+        and report.save(_FakeRun({}, {}), tmp_path, ["png"]) == []
+    )
+    lat = {("pickle", 8): 12e-6, ("buffer", 8): 2e-6, ("pickle", 512): float("nan")}
+    bw = {("pickle", 2**26): 0.5, ("buffer", 2**26): 8.0}
+    text = report.markdown(_FakeRun(lat, bw))
+    assert "| 8 B | 12.00 us | 2.00 us | 6.0 |" in text  # pickle / buffer time
+    assert "| 64 MiB | 0.500 GB/s | 8.000 GB/s | 16.0 |" in text  # buffer / pickle bandwidth
+    assert "512 B" not in text  # a skipped (NaN) case is left out
+    paths = report.save(_FakeRun(lat, bw), str(tmp_path), ["png", "svg"])
+    assert [pathlib.Path(p).name for p in paths] == ["pingpong.png", "pingpong.svg"]
+    assert all(pathlib.Path(p).stat().st_size > 1000 for p in paths)

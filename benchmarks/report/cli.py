@@ -8,6 +8,7 @@ import argparse
 import os
 import sys
 
+from . import pingpong
 from .figures import save_figures
 from .page import write_page
 from .results import Run, SelectionError, find_runs, select_runs
@@ -33,8 +34,10 @@ def write_report(run, output_dir, formats, out=None):
     figures = save_figures(report, mdir, formats, out)
     if not figures:
         return figures
+    figures += pingpong.save(run, mdir, formats)  # benchmarks/pingpong.py's, where run
     written = list(figures)
     markdown, text = summary(report)
+    markdown += pingpong.markdown(run)
     md_path = os.path.join(mdir, "summary.md")
     with open(md_path, "w", encoding="utf-8") as fh:
         fh.write(markdown)
