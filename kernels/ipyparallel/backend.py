@@ -28,6 +28,7 @@ backend broken (an engine may still be busy with the interrupted call), so
 later calls raise WorkerError until it is closed.
 """
 
+import functools
 import itertools
 
 import numpy as np
@@ -97,7 +98,7 @@ class IPyParallelBackend(Backend):
         # block k goes to the engine of rank k (MPI) or to the k-th engine id (local)
         ids = list(client.ids)
         if self.engines == "mpi":
-            ranks = self._run([(client[:], engine.pid_and_rank)])[0]
+            ranks = self._run([lambda: client[:].apply_async(engine.pid_and_rank)])[0]
             ids = [i for _, i in sorted(zip((r for _, r in ranks), ids))]
         self._views = [client[i] for i in ids]
         self._all = client[ids]
@@ -123,18 +124,19 @@ class IPyParallelBackend(Backend):
         return d
 
     # -- calls ---------------------------------------------------------------
-    def _run(self, calls):
-        """Submit ``[(view, fn, *args), ...]`` all at once; return their results in order.
+    def _run(self, submits):
+        """Call each of ``submits`` (functions returning an ipyparallel AsyncResult) at
+        once, then wait for all; return their results in order.
 
-        A view's result is one value for one engine, a list for several.  Every
-        failure (a dead engine, whose id the controller may already have dropped
-        when the call is submitted; a task error; Ctrl-C) breaks the backend.
+        A DirectView's result is a list (one value per engine).  Every failure (a
+        dead engine, whose id the controller may already have dropped when the
+        call is submitted; a task error; Ctrl-C) breaks the backend.
         """
         if self._broken:
             raise WorkerError("ipyparallel backend: broken by an earlier error; close it")
         try:
             try:
-                pending = [view.apply_async(fn, *args) for view, fn, *args in calls]
+                pending = [submit() for submit in submits]
             except Exception:
                 self._cluster.check_engines()  # WorkerError naming the dead engine
                 raise
@@ -145,12 +147,17 @@ class IPyParallelBackend(Backend):
 
     def _on_all(self, fn, *args):
         """``fn(*args)`` on every engine in one DirectView call; the results in block order."""
-        return self._run([(self._all, fn, *args)])[0]
+        return self._run([lambda: self._all.apply_async(fn, *args)])[0]
 
     def _each_block(self, array, fn, *args):
         """``fn(block_k, *args)`` on engine k for every k at once; the results in block order."""
         blocks = [array[r0:r1] for r0, r1 in row_blocks(array.shape[0], self.workers)]
-        return self._run([(view, fn, b, *args) for view, b in zip(self._views, blocks)])
+        return self._run(
+            [
+                functools.partial(view.apply_async, fn, block, *args)
+                for view, block in zip(self._views, blocks)
+            ]
+        )
 
     def _put(self, array):
         handle = next(self._handles)

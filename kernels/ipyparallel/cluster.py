@@ -165,6 +165,13 @@ class EngineCluster:
                 f"ipyparallel: engine{'s' if len(gone) > 1 else ''} {', '.join(gone)} died"
             )
 
+    def _engines_alive(self):
+        try:
+            self.check_engines()
+        except WorkerError:
+            return False
+        return True
+
     def wait(self, result, check=True):
         """Wait for an ipyparallel AsyncResult; return ``result.get()``.
 
@@ -206,11 +213,21 @@ class EngineCluster:
     def stop(self):
         """Stop the engines and controller, then let the reaper sweep; idempotent."""
         try:
+            # Engines asked to exit first: an MPI job's process manager (gforker)
+            # ignores the launcher's SIGTERM, which then waits 5 s before SIGKILL;
+            # stop_cluster_sync took 2-3 s where these steps take 0.6 s.
+            # (A shutdown request waits for every engine's reply: only when all live.)
+            steps = []
             if self.client is not None:
-                self.client.close()
+                client = self.client
+                if self._engines_alive():
+                    steps.append(lambda: client.shutdown(targets="all", block=True))
+                steps.append(client.close)
             if self._cluster is not None:
+                steps += [self._cluster.stop_engines_sync, self._cluster.stop_controller_sync]
+            for step in steps:
                 try:
-                    self._cluster.stop_cluster_sync()
+                    step()
                 except Exception:
                     pass  # the reaper kills what did not stop
         finally:

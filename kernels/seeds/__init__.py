@@ -46,13 +46,18 @@ plain version of):
 * ``seed-numba`` (seed 000): its ``nb_sum`` alone, the serial numba loop the
   seed runs inside each MPI rank: one thread whatever ``workers`` says.
 
+* ``seed-ipyparallel`` (seeds 000 and 003): seed 000's psum on MPI engines, driven
+  as the seed does in IPython: the whole array pushed to every engine, ``%px sum
+  = psum(x)`` (``view.execute``: pickled ``comm.scatter``, ``nb_sum``,
+  ``comm.reduce``), then a pull of ``sum``.  Sum only.
+
 Not here: seed 004's Cython+OpenMP ``cy_matvec_omp`` (needs a compiled
-extension; ``setup.py`` builds only parbench's own), ipyparallel (seeds 000,
-003, 004; not a parbench backend yet).
+extension; ``setup.py`` builds only parbench's own).
 
 Modules: ``base`` (the variants' base class), ``nb_sum`` (seed 000's numba
 loop), one module per variant family (``multiprocessing``, ``mpi`` with its
-rank program ``mpi_rank``, ``opencl`` with the seed's ``dmv_cl.cl``, ``numba``).
+rank program ``mpi_rank``, ``opencl`` with the seed's ``dmv_cl.cl``, ``numba``,
+``ipyparallel`` with its engines' ``ipyparallel_psum``).
 
 Every variant pins BLAS to one thread in each of its processes while open, as
 parbench's backends do (``kernels.blas``), so "same workers"
@@ -62,6 +67,7 @@ as in ``kernels.base`` (``nb_sum`` does so by itself: its ``sum = 0`` is
 unified with the elements to float64).
 """
 
+from .ipyparallel import SeedIPyParallel
 from .mpi import SeedMPI, SeedMPIAllreduce
 from .multiprocessing import SeedMultiprocessing
 from .numba import SeedNumba
@@ -71,7 +77,15 @@ __all__ = ["SEED_VERSIONS", "seed_version", "variants"]
 
 #: variant name -> class, in the order used by benchmarks and reports
 SEED_VERSIONS = {
-    cls.name: cls for cls in (SeedMultiprocessing, SeedMPI, SeedMPIAllreduce, SeedOpenCL, SeedNumba)
+    cls.name: cls
+    for cls in (
+        SeedMultiprocessing,
+        SeedMPI,
+        SeedMPIAllreduce,
+        SeedOpenCL,
+        SeedNumba,
+        SeedIPyParallel,
+    )
 }
 
 
