@@ -18,6 +18,10 @@ benchmark that uses it): ``track_estimate``, ``track_low`` and ``track_high``
 * ``MatVecCopyBound`` / ``VectorSumCopyBound`` (backend): at the largest N,
   end-to-end time / (a host copy of the operand into a touched array + the
   resident call); 1 means the end-to-end call costs no more than that copy.
+* ``MatVecLibraryRatio`` / ``VectorSumLibraryRatio`` (backend, at): for the
+  backends built on a library with calls of its own (ipyparallel), the resident
+  call / the library's no-op call on the same workers at the smallest N, and /
+  the library's call of the workers' compute alone at the largest N.
 
 A figure that could not be measured (backend unavailable, too large for memory,
 a measuring process failed) is asv's skip, with the reason on stderr.
@@ -130,3 +134,36 @@ class VectorSumCopyBound(_CopyBound):
     kernel = "sum"
     params = [common.remote_backends()]
     param_names = ["backend"]
+
+
+def library_backends():
+    """The selected backends that offer the library's own calls (``reference_calls``)."""
+    from kernels import backend_class
+    from kernels.base import BackendUnavailable
+
+    out = []
+    for name in common.selected_backends(BACKENDS):
+        try:
+            if hasattr(backend_class(name), "reference_calls"):
+                out.append(name)
+        except BackendUnavailable:
+            pass
+    return out
+
+
+class _LibraryRatio(_Paired):
+    quantity = "library ratio"
+    param_names = ["backend", "at"]
+
+    def key(self, backend, at):
+        return pairs.key(self.quantity, self.kernel, "resident", backend, at)
+
+
+class MatVecLibraryRatio(_LibraryRatio):
+    kernel = "matvec"
+    params = [library_backends(), list(pairs.LIBRARY_POINTS)]
+
+
+class VectorSumLibraryRatio(_LibraryRatio):
+    kernel = "sum"
+    params = [library_backends(), list(pairs.LIBRARY_POINTS)]

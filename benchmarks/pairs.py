@@ -24,7 +24,9 @@ What one process measures (``measure``), for the suite's backends and sizes:
   numba and numpy sums, and, for the sum, the case's own timing of that round),
   so no sum can read above it;
 * ``seed ratio``: seed variant time / the backend it is the plain version of,
-  at the largest seed N.
+  at the largest seed N;
+* ``library ratio``: (``reference_calls``: ipyparallel) the call / the library's
+  own call on the same workers, a no-op (smallest N) or the compute alone (largest N).
 
 ``setup_cache()`` (asv's, shared by every benchmark that reads these figures)
 runs ``processes()`` processes one after the other, each as
@@ -60,6 +62,8 @@ CASE_SECONDS = 1.0
 #: seconds one measuring process may take before it is killed
 PROCESS_TIMEOUT_S = 1800
 MODES = ("resident", "end-to-end")
+#: where ``library ratio`` is measured (its N in the key): the floor, and the largest N
+LIBRARY_POINTS = ("smallest N", "largest N")
 
 
 def processes():
@@ -199,8 +203,30 @@ def _one_size(rec, base, be, kernel, n, plan):
             rec.add(key("copy bound", kernel, "end-to-end", be.name, None), bound)
     if n == plan["sizes"][kernel][-1]:
         _roof(rec, be, kernel, n, call, inputs[0], plan)
+    if hasattr(be, "reference_calls") and n in (
+        plan["sizes"][kernel][0],
+        plan["sizes"][kernel][-1],
+    ):
+        _library_ratio(rec, be, kernel, n, call, placed, inputs, plan)
     be.free(placed)
     base.free(base_r)
+
+
+def _library_ratio(rec, be, kernel, n, call, placed, inputs, plan):
+    """Record ``library ratio``: the backend's call / the library's own call on its workers.
+
+    At the smallest N the reference is the library's no-op call (the backend's
+    floor against the library's round trip); at the largest, a call in which the
+    workers run the kernel on their blocks and return nothing (compute + round trip).
+    """
+    refs = be.reference_calls(kernel, placed, inputs[1] if kernel == "matvec" else None)
+    smallest = n == plan["sizes"][kernel][0]
+    reference = refs["no-op"] if smallest else refs["compute"]
+    rows = common.alternate(
+        [call, reference], plan["rounds"], 0.0, repeats=1, min_batch=5e-3, max_seconds=CASE_SECONDS
+    )
+    at = LIBRARY_POINTS[0] if smallest else LIBRARY_POINTS[1]
+    rec.add(key("library ratio", kernel, "resident", be.name, at), _ratios(rows, 0, 1))
 
 
 def _host_copy(host):

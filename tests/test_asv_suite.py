@@ -60,6 +60,12 @@ def test_quick_asv_run_has_no_failed_or_skipped_benchmark(tmp_path):
         if "mpi" not in unavailable:
             assert all(v > 0 for v in values), f"{name}: {values}"
 
+    # ipyparallel against its library's own calls (benchmarks.paired's LibraryRatio)
+    library = {k: v for k, v in result_rows(results).items() if "LibraryRatio" in k}
+    assert {k.split(".")[1] for k in library} == {"MatVecLibraryRatio", "VectorSumLibraryRatio"}
+    for name, values in library.items():
+        assert values and None not in values, f"{name}: {values}"
+
     # no process started by the run outlives it
     assert not processes_tagged(tag)
 

@@ -8,7 +8,7 @@ import argparse
 import os
 import sys
 
-from . import pingpong
+from . import library, pingpong
 from .figures import save_figures
 from .page import write_page
 from .results import Run, SelectionError, find_runs, select_runs
@@ -38,6 +38,7 @@ def write_report(run, output_dir, formats, out=None):
     written = list(figures)
     markdown, text = summary(report)
     markdown += pingpong.markdown(run)
+    markdown += library.markdown(run)  # benchmarks.paired's LibraryRatio, where run
     md_path = os.path.join(mdir, "summary.md")
     with open(md_path, "w", encoding="utf-8") as fh:
         fh.write(markdown)

@@ -168,6 +168,27 @@ class IPyParallelBackend(Backend):
         if not isinstance(handle, _HostBlocks) and not self._broken:
             self._on_all(engine.free, handle)
 
+    def reference_calls(self, kernel, resident, x=None):
+        """The library's own calls on the same engines, to measure this backend against.
+
+        ``resident``: a Resident from ``put`` (matvec: (N, N); sum: (N,)); ``x``
+        (N,) for matvec, stored on every engine here (freed with the backend).
+        Returns {"no-op": a blocking DirectView call of a function that does
+        nothing, "compute": a blocking DirectView call in which every engine runs
+        the kernel on its stored block and returns nothing}.  Each takes no
+        argument; seconds per call are the caller's to time.
+        """
+        self._check_open()
+        x_handle = None
+        if kernel == "matvec":
+            x_handle = next(self._handles)
+            self._on_all(engine.store, x, x_handle)
+        handle = resident.handle
+        return {
+            "no-op": lambda: self._all.apply_sync(engine.noop),
+            "compute": lambda: self._all.apply_sync(engine.compute_only, kernel, handle, x_handle),
+        }
+
     # end-to-end: the host array goes with the call (base._place / _unplace hooks)
     def _place(self, array):
         return _HostBlocks(array)

@@ -101,3 +101,19 @@ def mpi_call(kernel, handle, *args):
     """``mpi_matvec`` / ``mpi_vector_sum`` on the stored block ``handle``."""
     block = BLOCKS[handle]
     return mpi_matvec(block, *args) if kernel == "matvec" else mpi_vector_sum(block)
+
+
+def noop():
+    """Nothing: the library's own round trip, the reference of the backend's floor."""
+
+
+def compute_only(kernel, handle, x_handle=None):
+    """The kernel on stored blocks, returning nothing: the engines' compute + one round trip.
+
+    ``x_handle``: the stored full x (matvec).  The reference of the backend's
+    call at large N (``IPyParallelBackend.reference_calls``).
+    """
+    if kernel == "matvec":
+        _block_matvec(BLOCKS[handle], BLOCKS[x_handle])
+    else:
+        BLOCKS[handle].sum(dtype=np.float64)
