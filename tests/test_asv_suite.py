@@ -66,6 +66,20 @@ def test_quick_asv_run_has_no_failed_or_skipped_benchmark(tmp_path):
     for name, values in library.items():
         assert values and None not in values, f"{name}: {values}"
 
+    # the task farm (benchmarks/taskfarm.py): every benchmark ran; skips only where a
+    # scheduler is unavailable here (its reason is in the run's stderr)
+    farm_rows = {k: v for k, v in result_rows(results).items() if k.startswith("taskfarm.")}
+    assert set(farm_rows) == {
+        "taskfarm.Farm.track_makespan",
+        "taskfarm.Farm.track_efficiency",
+        "taskfarm.FarmOverhead.track_per_task",
+        "taskfarm.FarmRun.track_id",
+    }
+    for name, values in farm_rows.items():
+        values = values if isinstance(values, list) else [values]
+        assert values and not any(v is None for v in values), f"{name}: {values}"
+    assert list((results / "farm").glob("*.json.gz")), "no farm timelines beside the results"
+
     # no process started by the run outlives it
     assert not processes_tagged(tag)
 
