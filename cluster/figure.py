@@ -14,7 +14,8 @@ _COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e")
 _STYLES = {"buffer": "-", "pickle": "--"}
 
 
-def _size_label(nbytes):
+def size_label(nbytes):
+    """8 -> '8 B', 4096 -> '4 KiB', 2**26 -> '64 MiB' (whole units)."""
     for unit, div in (("MiB", 2**20), ("KiB", 2**10)):
         if nbytes >= div:
             return f"{nbytes // div} {unit}"
@@ -49,7 +50,7 @@ def pingpong_figure(series, out_stem, title):
     for ax, ylabel in ((lat, "latency (us, one way)"), (bw, "bandwidth (MB/s)")):
         ax.set_xscale("log", base=2)
         ax.set_yscale("log")
-        ax.set_xticks(shown, [_size_label(s) for s in shown], rotation=30)
+        ax.set_xticks(shown, [size_label(s) for s in shown], rotation=30)
         ax.set_xlabel("message size")
         ax.set_ylabel(ylabel)
         ax.grid(True, which="major", alpha=0.3)

@@ -88,16 +88,17 @@ def _machine():
         ["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True
     ).stdout.strip()
     dirty = subprocess.run(
-        ["git", "status", "--porcelain", "--", "kernels", "cluster"],
+        ["git", "status", "--porcelain", "--", "kernels/mpi", "kernels/compiled", "cluster"],
         cwd=ROOT,
         capture_output=True,
         text=True,
     ).stdout.strip()
     return {
         "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),  # noqa: UP017
-        "commit": commit + (" (kernels/ or cluster/ modified)" if dirty else ""),
+        "commit": commit + (" (modified: kernels/mpi, kernels/compiled or cluster)" * bool(dirty)),
         "platform": platform.platform(),
         "cpus": os.cpu_count(),
+        "load_average_at_start": os.getloadavg(),
         "python": platform.python_version(),
     }
 

@@ -13,15 +13,9 @@ import sys
 from pathlib import Path
 
 from .figure import pingpong_figure
+from .figure import size_label as _size
 
 SHOWN_SIZES = (8, 4096, 65536, 2**20, 2**26)
-
-
-def _size(n):
-    for unit, div in (("MiB", 2**20), ("KiB", 2**10)):
-        if n >= div:
-            return f"{n // div} {unit}"
-    return f"{n} B"
 
 
 def layout_text(layout, hosts):
@@ -98,16 +92,18 @@ def veth_table(results):
 
 def kernels_table(results):
     lines = ["| setting | kernel | N | resident (ms) | end-to-end (ms) | numpy, 1 thread (ms) |"]
-    lines.append("|---|---|---:|---:|---:|---:|")
+    lines[0] += " fastest sample: resident / end-to-end / numpy (ms) |"
+    lines.append("|---|---|---:|---:|---:|---:|---:|")
     for s in results["settings"]:
         cases = {}
         for r in s["kernels"]["rows"]:
-            cases.setdefault((r["kernel"], r["n"]), {})[r["mode"]] = r["seconds"] * 1e3
+            case = cases.setdefault((r["kernel"], r["n"]), {})
+            case[r["mode"]] = (r["seconds"] * 1e3, min(r["samples_s"]) * 1e3)
         for (kernel, n), t in cases.items():
-            lines.append(
-                f"| {s['name']} | {kernel} | {n} | {t['resident']:.3f} | {t['end_to_end']:.3f}"
-                f" | {t['serial_numpy']:.3f} |"
-            )
+            modes = ("resident", "end_to_end", "serial_numpy")
+            medians = " | ".join(f"{t[m][0]:.3f}" for m in modes)
+            fastest = " / ".join(f"{t[m][1]:.3f}" for m in modes)
+            lines.append(f"| {s['name']} | {kernel} | {n} | {medians} | {fastest} |")
     return lines
 
 
@@ -116,7 +112,9 @@ def write_summary(results, out_dir):
     out_dir = Path(out_dir)
     m = results["machine"]
     text = [f"# Multi-host run, {m['date']}", "", f"Commit {m['commit']}, {m['platform']},"]
-    text += [f"{m['cpus']} CPUs shared by every host; whole run {results['wall_s']:.0f} s.", ""]
+    load = ", ".join(f"{v:.2f}" for v in m.get("load_average_at_start", ()))
+    text += [f"{m['cpus']} CPUs shared by every host (load average at start: {load});"]
+    text += [f"whole run {results['wall_s']:.0f} s.", ""]
     text += ["| setting | UCX_TLS | ping-pong ranks | kernel ranks | kernels job (s) |"]
     text += ["|---|---|---|---|---:|"]
     for s in results["settings"]:
