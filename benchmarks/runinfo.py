@@ -9,6 +9,7 @@ rounds per process) and the machine's load average when asv discovered the
 suite.  ``python -m benchmarks.plot`` prints them in the captions and the report.
 """
 
+import json
 import os
 import platform
 
@@ -46,8 +47,56 @@ def collect_settings():
     return settings
 
 
+def _cache_path():
+    """Where this asv run's settings are kept for its benchmark processes, or None.
+
+    asv imports this module at discovery and again in each of RunInfo's
+    processes, one per settings line (about 35), and every import used to open
+    every backend again (seconds each, a cluster start for ipyparallel).  Every
+    one of those processes is a child of the same ``asv run`` process, so the
+    file is named after that parent (pid and start time) and the commit, in
+    asv's environment directory; outside asv (no ASV_ENV_DIR) there is no cache.
+    """
+    env_dir = os.environ.get("ASV_ENV_DIR")
+    if not env_dir or not os.path.isdir(env_dir):
+        return None
+    try:
+        import psutil
+
+        started = int(psutil.Process(os.getppid()).create_time())
+    except Exception:
+        return None
+    commit = os.environ.get("ASV_COMMIT", "none")[:12]
+    return os.path.join(env_dir, f"{CACHE_PREFIX}{os.getppid()}-{started}-{commit}.json")
+
+
+CACHE_PREFIX = "parbench-runinfo-"
+
+
+def run_settings():
+    """``collect_settings()``, once per asv run: the first process computes, the rest read."""
+    path = _cache_path()
+    if path is not None and os.path.exists(path):
+        with open(path) as f:
+            return json.load(f)
+    settings = collect_settings()
+    if path is not None:
+        folder = os.path.dirname(path)
+        for old in os.listdir(folder):  # earlier runs' files
+            if old.startswith(CACHE_PREFIX):
+                try:
+                    os.remove(os.path.join(folder, old))
+                except OSError:
+                    pass
+        tmp = f"{path}.{os.getpid()}"
+        with open(tmp, "w") as f:
+            json.dump(settings, f)
+        os.replace(tmp, path)
+    return settings
+
+
 class RunInfo:
-    params = [encode(collect_settings())]
+    params = [encode(run_settings())]
     param_names = ["settings"]
     unit = "workers"
 

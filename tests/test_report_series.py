@@ -160,4 +160,5 @@ def test_labels_and_order():
         ("zeta", "resident"),
     ]
     assert series._seed_backend("seed-mpi-allreduce") == "mpi"
-    assert series._seed_backend("seed-ipyparallel") is None
+    assert series._seed_backend("seed-ipyparallel") == "ipyparallel"
+    assert series._seed_backend("seed-dask") is None

@@ -28,19 +28,20 @@ from .results import SEED_RATIO_CLASS, is_number
 #: a figure and its 95% bounds (``benchmarks.intervals.Interval`` without the counts)
 Interval = namedtuple("Interval", "estimate low high")
 
-#: kernel -> quantity -> the class of its (estimate, low, high) benchmarks
+#: kernel -> quantity -> the classes of its (estimate, low, high) benchmarks (a run
+#: before the split of modes into classes has all modes in the first class)
 PAIRED_CLASSES = {
     "matvec": {
-        "speedup": "MatVecSpeedup",
-        "time": "MatVecTime",
-        "end-to-end cost": "MatVecEndToEndCost",
-        "copy bound": "MatVecCopyBound",
+        "speedup": ("MatVecSpeedup", "MatVecSpeedupEndToEnd"),
+        "time": ("MatVecTime", "MatVecTimeEndToEnd", "MatVecTimeSerial"),
+        "end-to-end cost": ("MatVecEndToEndCost",),
+        "copy bound": ("MatVecCopyBound",),
     },
     "sum": {
-        "speedup": "VectorSumSpeedup",
-        "time": "VectorSumTime",
-        "end-to-end cost": "VectorSumEndToEndCost",
-        "copy bound": "VectorSumCopyBound",
+        "speedup": ("VectorSumSpeedup", "VectorSumSpeedupEndToEnd"),
+        "time": ("VectorSumTime", "VectorSumTimeEndToEnd", "VectorSumTimeSerial"),
+        "end-to-end cost": ("VectorSumEndToEndCost",),
+        "copy bound": ("VectorSumCopyBound",),
     },
 }
 INTERVAL_METHODS = ("track_estimate", "track_low", "track_high")
@@ -86,8 +87,9 @@ def read(run):
     """{(quantity, kernel, mode, backend, N): Interval} of every paired figure of ``run``."""
     out = {}
     for kernel, classes in PAIRED_CLASSES.items():
-        for quantity, cls in classes.items():
-            out.update(_kernel_figures(run, kernel, quantity, cls))
+        for quantity, names in classes.items():
+            for cls in names:
+                out.update(_kernel_figures(run, kernel, quantity, cls))
     for p, iv in intervals(run, ROOF_CLASS, ROOF_METHODS):
         out[("roof percent", p.get("kernel"), "resident", p.get("backend"), None)] = iv
     for p, iv in intervals(run, SEED_RATIO_CLASS, SEED_METHODS):
