@@ -76,6 +76,24 @@ def remote_backends():
     return remote
 
 
+def pooling_backends():
+    """The selected remote backends that keep end-to-end placements (``pools_placements``).
+
+    For the others a cold end-to-end call is the same as a warm one.  A backend
+    whose module cannot be imported here is kept: its setup records the skip.
+    """
+    from kernels import backend_class
+
+    kept = []
+    for name in remote_backends():
+        try:
+            if backend_class(name).pools_placements:
+                kept.append(name)
+        except BackendUnavailable:
+            kept.append(name)
+    return kept
+
+
 def workers():
     """PARBENCH_WORKERS as an int, or None (all cores)."""
     raw = os.environ.get("PARBENCH_WORKERS")

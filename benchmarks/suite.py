@@ -16,7 +16,8 @@ every sample when a setup exists.
 * ``MatVecEndToEndCold`` / ``VectorSumEndToEndCold``: the same call with the
   placement released before each timed call (``Backend.release_placements``,
   untimed), so every call allocates and first-touches its placement: what the
-  first call of a size costs.
+  first call of a size costs.  Only for the backends that keep placements
+  (ipyparallel keeps none: its every end-to-end call is a cold one).
 * ``MatVecSerial`` / ``VectorSumSerial``: numpy with one worker (BLAS at one
   thread), the baseline of every speedup.
 
@@ -72,7 +73,7 @@ class MatVecEndToEnd(MatVec):
 
 class MatVecEndToEndCold(_Cold):
     kernel = "matvec"
-    params = MatVecEndToEnd.params
+    params = [common.pooling_backends(), common.sizes("matvec")]
     param_names = MatVec.param_names
 
 
@@ -96,7 +97,7 @@ class VectorSumEndToEnd(VectorSum):
 
 class VectorSumEndToEndCold(_Cold):
     kernel = "sum"
-    params = VectorSumEndToEnd.params
+    params = [common.pooling_backends(), common.sizes("sum")]
     param_names = VectorSum.param_names
 
 
