@@ -15,7 +15,9 @@ As root, with the cluster up.  Three settings, each run with MPICH's hydra
 * ``two-hosts-tcp``: the same placement with ``UCX_TLS=tcp,self``: the payload
   crosses the veth/bridge network.
 
-In each: ``python -m kernels.mpi.pingpong`` (8 B .. 64 MiB, pickle and buffer)
+In each: ``python -m kernels.mpi.pingpong`` (8 B .. 64 MiB, pickle and buffer,
+2 samples of 0.1 s per size and transport), in 3 rounds where the settings
+take turns (the samples of the rounds pooled: median of 6)
 and ``python -m kernels.mpi.world cluster/kernels_run.py`` (both kernels,
 verified, resident and end-to-end, numpy serial baseline); around each job the
 byte counters of every host's interface.  Writes to ``--out``: results.json
@@ -29,6 +31,7 @@ import datetime
 import json
 import os
 import platform
+import statistics
 import subprocess
 import sys
 import time
@@ -41,6 +44,9 @@ SETTINGS = [
     ("two-hosts-ucx-default", 2, 1, {}),
     ("two-hosts-tcp", 2, 1, TCP),
 ]
+#: ping-pong jobs per setting; the settings take turns, so a machine whose speed
+#: drifts (other work on its 2 cores) weighs on every setting alike
+ROUNDS = 3
 QUICK = {"pingpong": ["--sizes", "8,4096,1048576", "--budget", "0.05"]}
 QUICK["kernels"] = ["--matvec", "256", "--sum", "65536"]
 
@@ -56,26 +62,79 @@ def _job(cluster, hosts, per_host, env, argv, log_prefix, timeout=900):
     return {"command": cmd, "env": env, "wall_s": job.ended - job.started, "veth_bytes": deltas}
 
 
-def run_setting(cluster, name, nhosts, per_host, env, out_dir, quick):
-    """Ping-pong and kernels jobs of one setting; its record for results.json."""
-    hosts = [h.name for h in cluster.hosts[:nhosts]]
+def _hosts(cluster, setting):
+    name, nhosts, per_host, env = setting
+    return [h.name for h in cluster.hosts[:nhosts]], per_host, env
+
+
+def _pingpong(cluster, setting, logs, rnd, quick):
+    """One ping-pong job of ``setting`` (round ``rnd``): (job record, the JSON it wrote)."""
+    hosts, per_host, env = _hosts(cluster, setting)
+    prefix = logs / f"{setting[0]}-pingpong-{rnd}"
+    argv = [sys.executable, "-m", "kernels.mpi.pingpong", "--out", f"{prefix}.json"]
+    argv += QUICK["pingpong"] if quick else ["--samples", "2", "--budget", "0.2"]
+    print(f"multihost: {setting[0]}: ping-pong round {rnd} on {hosts} x {per_host}", flush=True)
+    job = _job(cluster, hosts, per_host, env, argv, prefix)
+    path = Path(f"{prefix}.json")
+    data = json.loads(path.read_text())
+    path.unlink()
+    return job, data
+
+
+def merge_rounds(parts):
+    """One ping-pong record from the rounds' (job, data): samples pooled (median of all),
+    round trips, wall seconds and interface bytes summed; the layout of the first round."""
+    rows = {}
+    for _, data in parts:
+        for r in data["rows"]:
+            key = (r["bytes"], r["transport"])
+            if key in rows:
+                rows[key]["samples_s"] += r["samples_s"]
+                rows[key]["round_trips"] += r["round_trips"]
+            else:
+                rows[key] = dict(r)
+    for r in rows.values():
+        r["one_way_s"] = statistics.median(r["samples_s"])
+        r["bandwidth_GBps"] = r["bytes"] / r["one_way_s"] / 1e9
+    veth = {}
+    for job, _ in parts:
+        for h, (rx, tx) in job["veth_bytes"].items():
+            old = veth.get(h, [0, 0])
+            veth[h] = [old[0] + rx, old[1] + tx]
+    first_job, first = parts[0]
+    job = {**first_job, "wall_s": sum(j["wall_s"] for j, _ in parts), "veth_bytes": veth}
+    job["rounds"] = len(parts)
+    return job, {**first, "rows": list(rows.values())}
+
+
+def _kernels(cluster, setting, logs, quick):
+    hosts, per_host, env = _hosts(cluster, setting)
+    prefix = logs / f"{setting[0]}-kernels"
+    argv = [sys.executable, "-m", "kernels.mpi.world", "cluster/kernels_run.py"]
+    argv += ["--out", f"{prefix}.json", *(QUICK["kernels"] if quick else [])]
+    print(f"multihost: {setting[0]}: kernels on {hosts} x {per_host}", flush=True)
+    job = _job(cluster, hosts, per_host, env, argv, prefix)
+    path = Path(f"{prefix}.json")
+    data = json.loads(path.read_text())
+    path.unlink()
+    return job, data
+
+
+def run_settings(cluster, out_dir, quick, rounds=ROUNDS):
+    """Every setting's jobs, ping-pong rounds taking turns; the records for results.json."""
     logs = out_dir / "logs"
-    py = sys.executable
-    record = {"name": name, "hosts": hosts, "ranks_per_host": per_host, "env": env}
-    pp_file, k_file = logs / f"{name}-pingpong.json", logs / f"{name}-kernels.json"
-    argv = [py, "-m", "kernels.mpi.pingpong", "--out", str(pp_file)]
-    argv += QUICK["pingpong"] if quick else []
-    print(f"multihost: {name}: ping-pong on {hosts} x {per_host}", flush=True)
-    record["pingpong_job"] = _job(cluster, hosts, per_host, env, argv, logs / f"{name}-pingpong")
-    record["pingpong"] = json.loads(pp_file.read_text())
-    argv = [py, "-m", "kernels.mpi.world", "cluster/kernels_run.py", "--out", str(k_file)]
-    argv += QUICK["kernels"] if quick else []
-    print(f"multihost: {name}: kernels on {hosts} x {per_host}", flush=True)
-    record["kernels_job"] = _job(cluster, hosts, per_host, env, argv, logs / f"{name}-kernels")
-    record["kernels"] = json.loads(k_file.read_text())
-    pp_file.unlink()
-    k_file.unlink()
-    return record
+    parts = {setting[0]: [] for setting in SETTINGS}
+    for rnd in range(1, rounds + 1):
+        for setting in SETTINGS:
+            parts[setting[0]].append(_pingpong(cluster, setting, logs, rnd, quick))
+    records = []
+    for setting in SETTINGS:
+        hosts, per_host, env = _hosts(cluster, setting)
+        record = {"name": setting[0], "hosts": hosts, "ranks_per_host": per_host, "env": env}
+        record["pingpong_job"], record["pingpong"] = merge_rounds(parts[setting[0]])
+        record["kernels_job"], record["kernels"] = _kernels(cluster, setting, logs, quick)
+        records.append(record)
+    return records
 
 
 def payload_bytes(rows):
@@ -118,8 +177,7 @@ def main(argv=None):
     (out_dir / "logs").mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
     results = {"machine": _machine(), "hosts": [vars(h) for h in cluster.hosts], "settings": []}
-    for setting in SETTINGS:
-        results["settings"].append(run_setting(cluster, *setting, out_dir, ns.quick))
+    results["settings"] = run_settings(cluster, out_dir, ns.quick, 1 if ns.quick else ROUNDS)
     results["wall_s"] = time.perf_counter() - t0
     (out_dir / "results.json").write_text(json.dumps(results, indent=1) + "\n")
     from .summary import write_summary

@@ -37,6 +37,17 @@ def _rows(setting):
     return {(r["bytes"], r["transport"]): r for r in setting["pingpong"]["rows"]}
 
 
+def _us(row):
+    """'median (fastest)' one-way time of a ping-pong row, in us."""
+    return f"{row['one_way_s'] * 1e6:.1f} ({min(row['samples_s']) * 1e6:.1f})"
+
+
+def _ratio(a, b):
+    """'median ratio (fastest ratio)' of the one-way times of rows a / b."""
+    fastest = min(a["samples_s"]) / min(b["samples_s"])
+    return f"{a['one_way_s'] / b['one_way_s']:.1f} ({fastest:.1f})"
+
+
 def pingpong_table(results):
     lines = ["| setting | size | pickle (us) | buffer (us) | pickle / buffer | pickle GB/s"]
     lines[0] += " | buffer GB/s |"
@@ -48,10 +59,8 @@ def pingpong_table(results):
                 continue
             p, b = rows[(n, "pickle")], rows[(n, "buffer")]
             lines.append(
-                f"| {s['name']} | {_size(n)} | {p['one_way_s'] * 1e6:.1f}"
-                f" | {b['one_way_s'] * 1e6:.1f}"
-                f" | {p['one_way_s'] / b['one_way_s']:.1f} | {p['bandwidth_GBps']:.3f}"
-                f" | {b['bandwidth_GBps']:.3f} |"
+                f"| {s['name']} | {_size(n)} | {_us(p)} | {_us(b)} | {_ratio(p, b)}"
+                f" | {p['bandwidth_GBps']:.3f} | {b['bandwidth_GBps']:.3f} |"
             )
     return lines
 
@@ -66,10 +75,7 @@ def across_table(results, local="one-host-sm", remote="two-hosts-tcp"):
         for n in SHOWN_SIZES:
             a, b = by_name[local].get((n, transport)), by_name[remote].get((n, transport))
             if a and b:
-                lines.append(
-                    f"| {transport} | {_size(n)} | {a['one_way_s'] * 1e6:.1f}"
-                    f" | {b['one_way_s'] * 1e6:.1f} | {b['one_way_s'] / a['one_way_s']:.1f} |"
-                )
+                lines.append(f"| {transport} | {_size(n)} | {_us(a)} | {_us(b)} | {_ratio(b, a)} |")
     return lines
 
 
@@ -123,6 +129,7 @@ def write_summary(results, out_dir):
         k = layout_text(s["kernels"]["layout"], results["hosts"])
         text.append(f"| {s['name']} | {ucx} | {pp} | {k} | {s['kernels_job']['wall_s']:.1f} |")
     text += ["", "## Ping-pong (one-way time; bandwidth = size / one-way time)", ""]
+    text += ["Times: median of the samples (fastest sample); GB/s from the median.", ""]
     text += pingpong_table(results) + ["", "## Across hosts against one host", ""]
     text += across_table(results) + [
         "",

@@ -141,7 +141,7 @@ class Driver:
             for _ in range(samples)
         ]
 
-    def series(self, sizes=SIZES, transports=TRANSPORTS, budget=0.3):
+    def series(self, sizes=SIZES, transports=TRANSPORTS, budget=0.3, samples=3):
         """Every size and transport: [{"bytes", "transport", "one_way_s" (median), "samples_s",
         "bandwidth_GBps" (1e9 bytes/s), "round_trips" (all, untimed ones included)}],
         sizes ascending, transports interleaved per size."""
@@ -149,14 +149,14 @@ class Driver:
         for nbytes in sizes:
             for transport in transports:
                 before = self.round_trips
-                samples = self.one_way_times(nbytes, transport, budget)
-                t = statistics.median(samples)
+                times = self.one_way_times(nbytes, transport, budget, samples)
+                t = statistics.median(times)
                 rows.append(
                     {
                         "bytes": nbytes,
                         "transport": transport,
                         "one_way_s": t,
-                        "samples_s": samples,
+                        "samples_s": times,
                         "bandwidth_GBps": nbytes / t / 1e9,
                         "round_trips": self.round_trips - before,
                     }
@@ -218,6 +218,7 @@ def _launched_main(MPI, argv):
     parser.add_argument("--out", required=True, help="JSON file rank 0 writes")
     parser.add_argument("--sizes", help="comma-separated message sizes, bytes (default 8..64Mi)")
     parser.add_argument("--budget", type=float, default=0.3, help="seconds per size and transport")
+    parser.add_argument("--samples", type=int, default=3, help="samples per size and transport")
     ns = parser.parse_args(argv)
     from .world import host_identity
 
@@ -231,7 +232,7 @@ def _launched_main(MPI, argv):
     sizes = [int(s) for s in ns.sizes.split(",")] if ns.sizes else SIZES
     driver = Driver(comm)
     try:
-        rows = driver.series(sizes, budget=ns.budget)
+        rows = driver.series(sizes, budget=ns.budget, samples=ns.samples)
     finally:
         driver.stop()
     out = {"layout": layout, "mpi": MPI.Get_library_version().splitlines()[0].strip()}
