@@ -76,9 +76,24 @@ def plan():
     return make_plan(common.size_set(), common.workers())
 
 
+def _parent_cwd():
+    """The working directory of the process that started this one, or None.
+
+    asv sets ASV_CONF_DIR (the folder of asv.conf.json) for the environments it
+    builds, not for ``--python=same``; there the parent is asv itself, started in
+    that folder (asv finds its asv.conf.json there unless given ``--config``).
+    """
+    import psutil
+
+    try:
+        return psutil.Process(os.getppid()).cwd()
+    except psutil.Error:
+        return None
+
+
 def _timelines_path(run_id):
     """Where this run's timelines go (see the module docstring), or None outside asv."""
-    conf_dir = os.environ.get("ASV_CONF_DIR")
+    conf_dir = os.environ.get("ASV_CONF_DIR") or _parent_cwd()
     if not conf_dir:
         return None
     try:
@@ -95,7 +110,16 @@ def _save_timelines(result):
     if path is None:
         return
     os.makedirs(os.path.dirname(path), exist_ok=True)
-    names = ("run_id", "plan", "timelines", "calibration", "spin_rate", "skips", "settings")
+    names = (
+        "run_id",
+        "plan",
+        "farms",
+        "timelines",
+        "calibration",
+        "spin_rate",
+        "skips",
+        "settings",
+    )
     keep = {k: result[k] for k in names}
     with gzip.open(path, "wt", encoding="utf-8") as f:
         json.dump(keep, f)

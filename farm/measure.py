@@ -5,7 +5,8 @@
 machine hits every case alike), closes it, and returns a JSON-able dict:
 
 * ``farms``: "scheduler|distribution|T" -> {"makespan" (s), "efficiency",
-  "busy" (s)}, of the repeat with the median makespan;
+  "busy" (s), "floor" (s: the makespan of a perfect farm of these costs,
+  max(total work / W, longest task))}, of the repeat with the median makespan;
 * ``overhead``: scheduler -> seconds per task of a farm of ``empty_T`` empty
   tasks: W x makespan / T, the worker-seconds each task costs the farm beyond its
   own work (the median repeat), so a farm of tasks of c seconds is at best
@@ -82,6 +83,7 @@ def _record(result, name, runs, plan):
             "makespan": best.makespan,
             "efficiency": best.efficiency,
             "busy": best.busy,
+            "floor": max(best.cost.sum() / best.workers, best.cost.max(initial=0.0)),
         }
         if n == plan["timeline_T"]:
             result["timelines"].setdefault(name, {})[d] = best.to_dict()

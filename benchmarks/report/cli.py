@@ -8,7 +8,7 @@ import argparse
 import os
 import sys
 
-from . import library, pingpong
+from . import farm, farm_figures, library, pingpong
 from .figures import save_figures
 from .page import write_page
 from .results import Run, SelectionError, find_runs, select_runs
@@ -35,10 +35,12 @@ def write_report(run, output_dir, formats, out=None):
     if not figures:
         return figures
     figures += pingpong.save(run, mdir, formats)  # benchmarks/pingpong.py's, where run
+    figures += farm_figures.save_figures(run, mdir, formats, out)  # benchmarks/taskfarm.py's
     written = list(figures)
     markdown, text = summary(report)
     markdown += pingpong.markdown(run)
     markdown += library.markdown(run)  # benchmarks.paired's LibraryRatio, where run
+    markdown += farm.markdown(run)  # the task farm's, where run
     md_path = os.path.join(mdir, "summary.md")
     with open(md_path, "w", encoding="utf-8") as fh:
         fh.write(markdown)

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from kernels.facts import KERNELS, TITLES
 
 from . import tables
+from .farm import sections as farm_sections
 from .results import format_date
 
 PAGE_NAME = "report.html"
@@ -236,6 +237,7 @@ BUILDERS = [
     notes_section,
     figure_sections,
     seeds_section,
+    farm_sections,
     missing_section,
     fastest_section,
 ]
