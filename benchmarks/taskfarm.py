@@ -20,8 +20,9 @@ beside asv's results, as ``<results_dir>/farm/<run id>.json.gz`` (asv reads only
 result), and ``FarmRun.track_id`` stores that random run id with the run's
 results, so the report finds the timelines of exactly this run.
 
-Sizes (``PARBENCH_SIZES``): default T = 16, 64, 256 with 1 ms tasks, 3 repeats;
-quick T = 8, 32 with 0.5 ms tasks, 2 repeats.
+Sizes (``PARBENCH_SIZES``): default T = 16, 64, 256 with 1 ms tasks, up to 3
+repeats (12 s per scheduler); quick T = 8, 32 with 0.5 ms tasks, up to 2 repeats
+(6 s per scheduler).
 """
 
 import gzip

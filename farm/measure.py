@@ -2,7 +2,8 @@
 
 ``measure(plan)`` opens each scheduler once, runs every farm of the plan on it
 ``repeats`` times (the repeats interleaved, so a slower minute of a shared
-machine hits every case alike), closes it, and returns a JSON-able dict:
+machine hits every case alike; fewer, at least one, where another repeat would
+end past ``budget_s`` seconds), closes it, and returns a JSON-able dict:
 
 * ``farms``: "scheduler|distribution|T" -> {"makespan" (s), "efficiency",
   "busy" (s), "floor" (s: the makespan of a perfect farm of these costs,
@@ -11,6 +12,7 @@ machine hits every case alike), closes it, and returns a JSON-able dict:
   tasks: W x makespan / T, the worker-seconds each task costs the farm beyond its
   own work (the median repeat), so a farm of tasks of c seconds is at best
   c / (c + overhead) efficient;
+* ``repeats``: scheduler -> how many repeats it ran;
 * ``calibration``: scheduler -> median over every task it ran of (measured
   seconds / asked seconds), the loop's calibration as the farm saw it;
 * ``timelines``: scheduler -> distribution -> ``Timeline.to_dict()`` at
@@ -31,8 +33,8 @@ from .registry import SCHEDULERS, get_scheduler
 
 #: the plans of the size sets (PARBENCH_SIZES): task counts, mean task cost (s), repeats
 PLANS = {
-    "default": {"T": [16, 64, 256], "mean_s": 1e-3, "repeats": 3, "empty_T": 64},
-    "quick": {"T": [8, 32], "mean_s": 5e-4, "repeats": 2, "empty_T": 32},
+    "default": {"T": [16, 64, 256], "mean_s": 1e-3, "repeats": 3, "empty_T": 64, "budget_s": 12},
+    "quick": {"T": [8, 32], "mean_s": 5e-4, "repeats": 2, "empty_T": 32, "budget_s": 6},
 }
 #: the seed of every farm's costs
 SEED = 0
@@ -65,7 +67,11 @@ def _run_cases(s, plan):
     cases = [(d, n) for d in plan["distributions"] for n in plan["T"]]
     cases.append((tasks.EMPTY, plan["empty_T"]))
     runs = {case: [] for case in cases}
-    for _ in range(plan["repeats"]):
+    t0 = time.monotonic()
+    for done in range(plan["repeats"]):
+        # a slow scheduler (ipyparallel's load-balanced view) gets fewer repeats, at least 1
+        if done and (time.monotonic() - t0) * (done + 1) / done > plan["budget_s"]:
+            break
         for d, n in cases:
             runs[(d, n)].append(s.run(tasks.task_costs(d, n, plan["mean_s"], SEED)))
     return runs
@@ -74,6 +80,7 @@ def _run_cases(s, plan):
 def _record(result, name, runs, plan):
     """Store one scheduler's runs in ``result`` (see the module docstring)."""
     ratios = []
+    result["repeats"][name] = min(len(t) for t in runs.values())
     for (d, n), timelines in runs.items():
         best = _median_run(timelines)
         if d == tasks.EMPTY:
@@ -106,6 +113,7 @@ def measure(plan, log=sys.stderr):
         "farms": {},
         "overhead": {},
         "calibration": {},
+        "repeats": {},
         "timelines": {},
         "skips": {},
         "settings": {},

@@ -136,12 +136,19 @@ def verdict(farm):
     )
 
 
+def _repeats(farm):
+    done = farm.extra.get("repeats") or {}
+    return ", ".join(f"{name} {count}" for name, count in done.items()) or "not recorded"
+
+
 def _plan_line(farm):
     plan = farm.extra.get("plan")
     if not plan:
         return "No timelines file beside the results: the timelines and task costs are not shown."
     return (
-        f"{plan['repeats']} repeats of each farm (the median makespan kept); tasks of"
+        f"Each farm repeated up to {plan['repeats']} times (the median makespan kept;"
+        f" fewer where the repeats would pass {plan.get('budget_s', '?')} s:"
+        f" {_repeats(farm)}); tasks of"
         f" {plan['mean_s'] * 1e3:g} ms mean CPU work (seeded),"
         f" workers {plan.get('workers') or 'all cores'};"
         f" overhead = W x makespan / T of {plan['empty_T']} empty tasks."
