@@ -188,6 +188,7 @@ def test_a_rank_killed_on_the_second_host_gives_worker_error_within_10_s(cluster
     killed = time.monotonic()
     with pytest.raises(WorkerError, match=rf"pid {ranks[1]} on pbnode2"):
         job.wait(60)
+    print(f"WorkerError {job.ended - killed:.3f} s after the SIGKILL of rank 1 on pbnode2")
     assert job.ended - killed < 10
     assert cluster.rank_pids("pbnode1") == {} and cluster.rank_pids("pbnode2") == {}
 
@@ -202,6 +203,7 @@ def test_sbatch_job_runs_the_kernels_on_two_nodes(cluster, tmp_path):
     from cluster.slurm_job import submit
 
     job = submit(tmp_path, "--matvec 256 --sum 65536", timeout=240)
+    print(f"sbatch job {job['job_id']}: {job['scontrol']}, script {job['script_s']:.1f} s")
     assert job["scontrol"]["JobState"] == "COMPLETED", job
     assert job["scontrol"]["NodeList"] == "pbnode[1-2]", job
     data = json.loads((tmp_path / job["results"]).read_text())
