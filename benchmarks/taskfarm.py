@@ -111,17 +111,7 @@ def _save_timelines(result):
     if path is None:
         return
     os.makedirs(os.path.dirname(path), exist_ok=True)
-    names = (
-        "run_id",
-        "plan",
-        "farms",
-        "timelines",
-        "calibration",
-        "spin_rate",
-        "skips",
-        "settings",
-    )
-    keep = {k: result[k] for k in names}
+    keep = {k: v for k, v in result.items() if k != "overhead"}  # asv holds the overheads
     with gzip.open(path, "wt", encoding="utf-8") as f:
         json.dump(keep, f)
     print(f"parbench: farm timelines written to {path}", file=sys.stderr, flush=True)
