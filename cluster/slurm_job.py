@@ -12,7 +12,8 @@ job.json: job id, the sbatch command, seconds from submission to the end of
 
 The cluster's ``HYDRA_LAUNCHER_EXTRA_ARGS`` (its ssh config, for mpiexec outside
 SLURM) must not reach the job: inside an allocation hydra launches with srun,
-which would read that ``-F`` as its node file.  Exit status 3 where the cluster
+which would read that ``-F`` as its node file.  Nor does this process's
+``UCX_TLS``: the job sets its own (job.sbatch).  Exit status 3 where the cluster
 or its SLURM is not up; sbatch's status otherwise.
 """
 
@@ -30,8 +31,11 @@ JOB = ROOT / "cluster" / "job.sbatch"
 
 
 def _on_cluster(argv, **kwargs):
-    """``argv`` on pbnode1 with the cluster's SLURM_CONF, without HYDRA_LAUNCHER_EXTRA_ARGS."""
-    cmd = ["bash", str(SCRIPT), "exec", "--", "env", "-u", "HYDRA_LAUNCHER_EXTRA_ARGS", *argv]
+    """``argv`` on pbnode1 with the cluster's SLURM_CONF, without HYDRA_LAUNCHER_EXTRA_ARGS
+    and without this process's UCX_TLS (the spawned mpi backend sets ``sm,self`` in its
+    process, and sbatch would pass it to the job: job.sbatch then keeps it)."""
+    unset = ["-u", "HYDRA_LAUNCHER_EXTRA_ARGS", "-u", "UCX_TLS"]
+    cmd = ["bash", str(SCRIPT), "exec", "--", "env", *unset, *argv]
     return subprocess.run(cmd, capture_output=True, text=True, **kwargs)
 
 
