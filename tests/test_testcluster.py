@@ -13,7 +13,8 @@ address and lets in the cluster's key only; both kernels across two hosts,
 verified against numpy (inside cluster/kernels_run.py) with the layout
 reported by the ranks; the ping-pong payload crosses the veth with
 UCX_TLS=tcp,self and does not with UCX's default; a rank SIGKILLed on the
-second host mid-call gives WorkerError within 10 s; a 2-node ``sbatch`` job.
+second host mid-call gives WorkerError within 10 s; a 2-node ``sbatch`` job;
+IPython Parallel engines on both hosts with the controller on the first.
 """
 
 import json
@@ -210,6 +211,36 @@ def test_sbatch_job_runs_the_kernels_on_two_nodes(cluster, tmp_path):
     assert [ident["addresses"] for ident in data["layout"]] == [["10.213.7.1"], ["10.213.7.2"]]
     assert len(data["rows"]) == 6 and data["UCX_TLS"] == "tcp,self"
     assert "HYDRA_LAUNCHER_EXTRA_ARGS" not in (tmp_path / job["log"]).read_text()
+
+
+# ------------------------------------------------------------- ipyparallel
+
+
+def _ipyparallel_processes(cluster):
+    found = []
+    for h in cluster.hosts:
+        out = subprocess.run(["ip", "netns", "pids", h.netns], capture_output=True, text=True)
+        for pid in out.stdout.split():
+            try:
+                cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+            except OSError:
+                continue
+            if b"ipyparallel" in cmdline or b"ipengine" in cmdline:
+                found.append((h.name, int(pid)))
+    return found
+
+
+@pytest.mark.timeout(300)
+def test_ipyparallel_engines_on_both_hosts_controller_on_the_first(cluster, tmp_path):
+    pytest.importorskip("ipyparallel")
+    from cluster import ipp
+
+    record = ipp.run(cluster, tmp_path, quick=True)  # checked against numpy inside
+    assert sorted(e["addresses"] for e in record["layout"]) == [["10.213.7.1"], ["10.213.7.2"]]
+    assert {(r["kernel"], r["n"]) for r in record["rows"]} == {("matvec", 256), ("sum", 65536)}
+    assert record["veth_bytes"]["pbnode2"][0] > 256 * 128 * 8  # its rows of A crossed pbc0
+    assert _ipyparallel_processes(cluster) == []  # controller and engines are gone
+    assert not list(STATE.glob("ipp-*"))  # the private profile is removed
 
 
 # --------------------------------------------------------------------- down
