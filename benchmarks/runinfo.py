@@ -12,6 +12,7 @@ suite.  ``python -m benchmarks.plot`` prints them in the captions and the report
 import json
 import os
 import platform
+import tempfile
 
 from . import common, pairs
 from .report.settings import encode
@@ -47,6 +48,22 @@ def collect_settings():
     return settings
 
 
+CACHE_PREFIX = "parbench-runinfo-"
+
+
+def _cache_dir():
+    """asv's environment directory, else (``--python=same``) a private folder in /tmp."""
+    env_dir = os.environ.get("ASV_ENV_DIR")  # set by asv for its own environments only
+    if env_dir and os.path.isdir(env_dir):
+        return env_dir
+    folder = os.path.join(tempfile.gettempdir(), f"{CACHE_PREFIX}{os.getuid()}")
+    os.makedirs(folder, mode=0o700, exist_ok=True)
+    st = os.stat(folder)
+    if st.st_uid != os.getuid() or st.st_mode & 0o077:
+        raise OSError(f"{folder} is not a private folder of this user")
+    return folder
+
+
 def _cache_path():
     """Where this asv run's settings are kept for its benchmark processes, or None.
 
@@ -54,23 +71,41 @@ def _cache_path():
     processes, one per settings line (about 35), and every import used to open
     every backend again (seconds each, a cluster start for ipyparallel).  Every
     one of those processes is a child of the same ``asv run`` process, so the
-    file is named after that parent (pid and start time) and the commit, in
-    asv's environment directory; outside asv (no ASV_ENV_DIR) there is no cache.
+    file is named after that parent (pid and start time) and the commit.
+    Outside asv (the parent is not ``asv run``) there is no cache.
     """
-    env_dir = os.environ.get("ASV_ENV_DIR")
-    if not env_dir or not os.path.isdir(env_dir):
-        return None
     try:
         import psutil
 
-        started = int(psutil.Process(os.getppid()).create_time())
+        parent = psutil.Process(os.getppid())
+        args = parent.cmdline()
+        if not any(os.path.basename(a) == "asv" for a in args) or "run" not in args:
+            return None
+        started = int(parent.create_time())
+        folder = _cache_dir()
     except Exception:
         return None
     commit = os.environ.get("ASV_COMMIT", "none")[:12]
-    return os.path.join(env_dir, f"{CACHE_PREFIX}{os.getppid()}-{started}-{commit}.json")
+    return os.path.join(folder, f"{CACHE_PREFIX}{os.getppid()}-{started}-{commit}.json")
 
 
-CACHE_PREFIX = "parbench-runinfo-"
+def _remove_stale(folder):
+    """Remove the cache files of asv runs whose process is gone."""
+    import psutil
+
+    for name in os.listdir(folder):
+        if not name.startswith(CACHE_PREFIX):
+            continue
+        try:
+            pid, started = (int(x) for x in name[len(CACHE_PREFIX) :].split("-")[:2])
+            alive = int(psutil.Process(pid).create_time()) == started
+        except (ValueError, psutil.Error):
+            alive = False
+        if not alive:
+            try:
+                os.remove(os.path.join(folder, name))
+            except OSError:
+                pass
 
 
 def run_settings():
@@ -81,13 +116,7 @@ def run_settings():
             return json.load(f)
     settings = collect_settings()
     if path is not None:
-        folder = os.path.dirname(path)
-        for old in os.listdir(folder):  # earlier runs' files
-            if old.startswith(CACHE_PREFIX):
-                try:
-                    os.remove(os.path.join(folder, old))
-                except OSError:
-                    pass
+        _remove_stale(os.path.dirname(path))
         tmp = f"{path}.{os.getpid()}"
         with open(tmp, "w") as f:
             json.dump(settings, f)
