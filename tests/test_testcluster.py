@@ -49,6 +49,19 @@ def test_check_says_whether_it_can_run_and_why():
         assert "ok: network namespaces, sshd" in done.stdout and "slurm: " in done.stdout
 
 
+def test_check_as_another_user_says_cannot_run_not_root():
+    """The path that makes every cluster test skip, taken for real (as user nobody)."""
+    if os.getuid() != 0 or not Path("/usr/sbin/runuser").exists():
+        pytest.skip("needs root and runuser to run the check as another user")
+    done = subprocess.run(
+        ["runuser", "-u", "nobody", "--", "bash", str(SCRIPT), "check"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == CANNOT and done.stdout.startswith("cannot run: not root"), done
+
+
 def _namespaces():
     out = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout
     return [line.split()[0] for line in out.splitlines() if line.startswith("pbc-")]
