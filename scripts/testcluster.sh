@@ -261,7 +261,7 @@ cmd_up() {
     say "up: $n hosts (${NET}.1-$n), ssh config $STATE/ssh/config, slurm $(cat "$STATE/slurm-status")"
 }
 
-# TERM, then KILL after 5 s, the given pids (ours: from our pid files or inside our namespaces).
+# TERM, then KILL after 5 s, the given pids (ours: the processes inside our namespaces).
 stop_pids() {
     [ $# -gt 0 ] || return 0
     kill -TERM "$@" 2>/dev/null || true
@@ -276,12 +276,10 @@ stop_pids() {
 }
 
 cmd_down() {
-    local ns pids=() f
-    for f in "$STATE"/slurm/*.pid "$STATE"/munge/munged.pid "$STATE"/node*/sshd.pid; do
-        [ -f "$f" ] && pids+=("$(cat "$f")")
-    done
+    local ns pids=()
     for ns in $(ns_list); do
-        # every process in our namespaces: daemons, and what ran through them (ranks, jobs)
+        # every process in our namespaces: the daemons (all started inside them) and what
+        # ran through them (ranks, jobs); no pid file is trusted on its own
         mapfile -t -O "${#pids[@]}" pids < <(ip netns pids "$ns" 2>/dev/null)
     done
     stop_pids "${pids[@]}"
