@@ -44,7 +44,9 @@ TCP = {"UCX_TLS": "tcp,self"}
 #: What the single-host mpi backend uses (kernels.mpi.spawn.LOCAL_TRANSPORT).
 SHARED_MEMORY = {"UCX_TLS": "sm,self"}
 #: hydra's report of a rank that did not exit normally.
-_BAD_END = re.compile(r"BAD TERMINATION|KILLED BY SIGNAL|EXIT CODE: \d+")
+_BAD_END = re.compile(
+    r"BAD TERMINATION|KILLED BY SIGNAL|EXIT CODE: \d+|TERMINATED WITH THE EXIT STRING"
+)
 _RANK_AT = re.compile(r"PID (\d+) RUNNING AT (\S+)")
 _EXIT_CODE = re.compile(r"EXIT CODE: \d+")
 
