@@ -32,8 +32,9 @@ JOB = ROOT / "cluster" / "job.sbatch"
 
 def _on_cluster(argv, **kwargs):
     """``argv`` on pbnode1 with the cluster's SLURM_CONF, without HYDRA_LAUNCHER_EXTRA_ARGS
-    and without this process's UCX_TLS (the spawned mpi backend sets ``sm,self`` in its
-    process, and sbatch would pass it to the job: job.sbatch then keeps it)."""
+    and without this process's UCX_TLS (sbatch would pass a UCX_TLS of this process to
+    the job, and job.sbatch keeps one it is given; the spawned mpi backend takes the
+    ``sm,self`` it sets out of the environment again once its ranks started)."""
     unset = ["-u", "HYDRA_LAUNCHER_EXTRA_ARGS", "-u", "UCX_TLS"]
     cmd = ["bash", str(SCRIPT), "exec", "--", "env", *unset, *argv]
     return subprocess.run(cmd, capture_output=True, text=True, **kwargs)

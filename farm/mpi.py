@@ -145,11 +145,10 @@ class _MPIScheduler(Scheduler):
         segments.remove(self._segments)
 
     def describe(self):
-        key = spawn.LOCAL_TRANSPORT[0]
         return {
             **super().describe(),
             "process_manager": spawn.describe_process_manager(),
-            "transport": f"{key}={os.environ.get(key, 'UCX default (TCP on every interface)')}",
+            "transport": spawn.describe_transport(),
         }
 
 

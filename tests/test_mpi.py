@@ -307,3 +307,30 @@ def test_wrong_worker_count_and_a_failing_script_end_the_run(tmp_path):
     )
     assert r.returncode != 0
     assert "has 2 ranks: open it with workers=2" in r.stderr
+
+
+def scenario_transport_not_inherited():
+    """Open a spawned mpi backend with no UCX_TLS set; report the environment after."""
+    os.environ.pop("UCX_TLS", None)
+    from kernels import get_backend
+
+    with get_backend("mpi", workers=2) as be:
+        during = os.environ.get("UCX_TLS")
+        described = be.describe()["transport"]
+        child = subprocess.run(
+            [sys.executable, "-c", "import os; print(os.environ.get('UCX_TLS'))"],
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
+    report_result(during=during, described=described, child=child)
+
+
+def test_single_host_transport_is_not_inherited_by_later_programs():
+    """UCX_TLS=sm,self reaches MPI and the ranks, not a program the driver starts later."""
+    rc, res, out, left = run_scenario(
+        __name__, "transport_not_inherited", new_tag("transport"), timeout=120
+    )
+    assert rc == 0, out[-2000:]
+    assert res["described"] == "UCX_TLS=sm,self", res
+    assert res["during"] is None and res["child"] == "None", res
+    assert not left

@@ -141,6 +141,7 @@ class MPIBackend(Backend):
             comm = self._world
         elif self.workers == 1:
             comm = MPI.COMM_SELF.Dup()
+            spawn.end_local_transport()  # MPI has started; nothing is spawned
         else:
             self._inter = spawn.spawn_ranks(MPI, self.workers - 1, self.rank_program)
             comm = self._inter.Merge(high=False)  # driver = rank 0
@@ -206,8 +207,7 @@ class MPIBackend(Backend):
                 d["process_manager"] = "the launcher's (kernels.mpi.world)"
             else:
                 d["process_manager"] = spawn.describe_process_manager()
-            key = spawn.LOCAL_TRANSPORT[0]
-            d["transport"] = f"{key}={os.environ.get(key, 'UCX default (TCP on every interface)')}"
+            d["transport"] = spawn.describe_transport()
         except Exception as exc:  # describe must not fail where MPI is missing
             d["mpi"] = f"unavailable ({exc})"
         return d

@@ -147,15 +147,50 @@ def describe_process_manager():
 LOCAL_TRANSPORT = ("UCX_TLS", "sm,self")
 
 
+#: True while ``use_local_transport`` has put UCX_TLS into os.environ (the user had none)
+_transport_set = False
+#: the UCX_TLS value this process's MPI started with, as far as this module knows
+_transport_in_effect = None
+
+
 def use_local_transport():
     """Before MPI starts: ranks on one host talk through shared memory only.
 
-    Sets ``UCX_TLS=sm,self`` unless the user set ``UCX_TLS``; spawned ranks
-    inherit it.  Without it UCX opens a TCP listener per interface in every
-    rank.  Returns the value in effect, for ``describe()``.
+    Sets ``UCX_TLS=sm,self`` unless the user set ``UCX_TLS``; the driver's MPI
+    reads it when it starts and spawned ranks inherit it through the process
+    manager.  Without it UCX opens a TCP listener per interface in every rank.
+    ``end_local_transport`` takes it out of os.environ again once MPI and the
+    process manager have started.  Returns the value in effect.
     """
+    global _transport_set, _transport_in_effect
     key, value = LOCAL_TRANSPORT
-    return os.environ.setdefault(key, value)
+    if key not in os.environ:
+        os.environ[key] = value
+        _transport_set = True
+    if _transport_in_effect is None:
+        _transport_in_effect = os.environ[key]
+    return os.environ[key]
+
+
+def end_local_transport():
+    """Take the UCX_TLS that ``use_local_transport`` set out of os.environ again.
+
+    Called once MPI has started in this process and, where ranks were spawned,
+    the process manager too (both read it once): programs this process starts
+    later (a batch job, an ``mpiexec`` across hosts) must not inherit a
+    single-host transport.  A UCX_TLS the user set is left alone.
+    """
+    global _transport_set
+    if _transport_set:
+        os.environ.pop(LOCAL_TRANSPORT[0], None)
+        _transport_set = False
+
+
+def describe_transport():
+    """ "UCX_TLS=<value this process's MPI started with>", for describe()."""
+    key = LOCAL_TRANSPORT[0]
+    value = _transport_in_effect or os.environ.get(key) or "UCX default (TCP on every interface)"
+    return f"{key}={value}"
 
 
 def _launcher_dir(bindir):
@@ -235,4 +270,5 @@ def spawn_ranks(MPI, nprocs, program):
                 _pm_pid = info[1]
             shutil.rmtree(launcher_dir, ignore_errors=True)
     _pm_started = True
+    end_local_transport()  # the process manager has it; later spawns go through it
     return inter
