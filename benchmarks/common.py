@@ -58,40 +58,37 @@ def selected_backends(all_names):
     return [b for b in all_names if b in wanted]
 
 
-def remote_backends():
-    """The selected backends whose data lives away from the host arrays (``data_is_remote``).
+def backends_with(attribute, names):
+    """The names in ``names`` whose backend class has a true ``attribute``, in order.
 
     A backend whose module cannot be imported here is kept: its setup records the
     skip and why.
     """
-    from kernels import BACKENDS, backend_class
+    from kernels import backend_class
 
-    remote = []
-    for name in selected_backends(BACKENDS):
+    kept = []
+    for name in names:
         try:
-            if backend_class(name).data_is_remote:
-                remote.append(name)
+            if getattr(backend_class(name), attribute, False):
+                kept.append(name)
         except BackendUnavailable:
-            remote.append(name)
-    return remote
+            kept.append(name)
+    return kept
+
+
+def remote_backends():
+    """The selected backends whose data lives away from the host arrays (``data_is_remote``)."""
+    from kernels import BACKENDS
+
+    return backends_with("data_is_remote", selected_backends(BACKENDS))
 
 
 def pooling_backends():
     """The selected remote backends that keep end-to-end placements (``pools_placements``).
 
-    For the others a cold end-to-end call is the same as a warm one.  A backend
-    whose module cannot be imported here is kept: its setup records the skip.
+    For the others a cold end-to-end call is the same as a warm one.
     """
-    from kernels import backend_class
-
-    kept = []
-    for name in remote_backends():
-        try:
-            if backend_class(name).pools_placements:
-                kept.append(name)
-        except BackendUnavailable:
-            kept.append(name)
-    return kept
+    return backends_with("pools_placements", remote_backends())
 
 
 def workers():

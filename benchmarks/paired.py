@@ -183,17 +183,7 @@ class VectorSumCopyBound(_CopyBound):
 
 def library_backends():
     """The selected backends that offer the library's own calls (``reference_calls``)."""
-    from kernels import backend_class
-    from kernels.base import BackendUnavailable
-
-    out = []
-    for name in common.selected_backends(BACKENDS):
-        try:
-            if hasattr(backend_class(name), "reference_calls"):
-                out.append(name)
-        except BackendUnavailable:
-            pass
-    return out
+    return common.backends_with("reference_calls", common.selected_backends(BACKENDS))
 
 
 class _LibraryRatio(_Paired):
