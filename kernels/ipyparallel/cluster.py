@@ -50,6 +50,8 @@ ENGINE_CHECK_PERIOD_S = 0.05
 START_TIMEOUT_S = 60
 #: seconds the reaper may take to sweep after a stop
 _REAPER_TIMEOUT_S = 10
+#: seconds ``stop`` waits for the engines to acknowledge a shutdown request
+SHUTDOWN_WAIT_S = 2.0
 #: the address every socket of the cluster is bound to
 LOOPBACK = "127.0.0.1"
 
@@ -211,25 +213,25 @@ class EngineCluster:
 
     # -- stop ----------------------------------------------------------------
     def stop(self):
-        """Stop the engines and controller, then let the reaper sweep; idempotent."""
+        """Stop the engines and controller, then let the reaper sweep; idempotent.
+
+        Healthy cluster: the engines are asked to exit (an MPI job's process
+        manager, gforker, ignores the launcher's SIGTERM, which then waits 5 s
+        before SIGKILL), then the launchers stop what is left: 0.6-1.1 s, where
+        ``stop_cluster_sync`` took 2-5 s.  A dead, stopped or hung engine never
+        acknowledges (the request waits for every engine's reply), and the
+        launchers would wait 5 s per process for it: after SHUTDOWN_WAIT_S the
+        reaper kills the whole cluster instead.
+        """
         try:
-            # Engines asked to exit first: an MPI job's process manager (gforker)
-            # ignores the launcher's SIGTERM, which then waits 5 s before SIGKILL;
-            # stop_cluster_sync took 2-3 s where these steps take 0.6 s.
-            # (A shutdown request waits for every engine's reply: only when all live.)
-            steps = []
+            graceful = False
             if self.client is not None:
-                client = self.client
                 if self._engines_alive():
-                    steps.append(lambda: client.shutdown(targets="all", block=True))
-                steps.append(client.close)
-            if self._cluster is not None:
-                steps += [self._cluster.stop_engines_sync, self._cluster.stop_controller_sync]
-            for step in steps:
-                try:
-                    step()
-                except Exception:
-                    pass  # the reaper kills what did not stop
+                    graceful = _bounded(self.client.shutdown, SHUTDOWN_WAIT_S)
+                _quietly(self.client.close)
+            if self._cluster is not None and graceful:
+                _quietly(self._cluster.stop_engines_sync)
+                _quietly(self._cluster.stop_controller_sync)
         finally:
             self.client = self._cluster = None
             self._engine_procs = {}
@@ -246,6 +248,30 @@ class EngineCluster:
             reaper.kill()
             reaper.wait()
         time.sleep(0)  # let psutil see the sweep's kills before a caller checks
+
+
+def _bounded(shutdown, timeout):
+    """``shutdown(targets="all", block=True)`` in a daemon thread, waited for ``timeout`` s.
+
+    Returns True if every engine acknowledged in time.
+    """
+    import threading
+
+    done = []
+    thread = threading.Thread(target=lambda: done.append(_quietly(shutdown, "all", block=True)))
+    thread.daemon = True
+    thread.start()
+    thread.join(timeout)
+    return bool(done) and done[0]
+
+
+def _quietly(step, *args, **kwargs):
+    """``step(*args, **kwargs)``; True if it returned, False if it raised (the reaper follows)."""
+    try:
+        step(*args, **kwargs)
+    except Exception:
+        return False
+    return True
 
 
 def _first_remote_error(exc):
