@@ -36,10 +36,12 @@ def _results_subset(dest, count=3):
     machine = next(d for d in sorted(results.iterdir()) if (d / "machine.json").is_file())
     runs = [p for p in machine.glob("*.json") if p.name != "machine.json"]
     runs.sort(key=lambda p: json.loads(p.read_text())["date"])
-    # the newest environment's runs only: asv draws one line per environment, and a
-    # line needs two commits of the same one
-    env = json.loads(runs[-1].read_text())["env_name"]
-    runs = [p for p in runs if json.loads(p.read_text())["env_name"] == env]
+    # one environment's runs only: asv draws one line per environment, and a line
+    # needs two commits of the same one; the newest environment with two or more
+    # (a new dependency makes a new environment, with one run at first)
+    envs = [json.loads(p.read_text())["env_name"] for p in runs]
+    env = next((e for e in reversed(envs) if envs.count(e) >= 2), envs[-1])
+    runs = [p for p, e in zip(runs, envs) if e == env]
     assert len(runs) >= 2, f"need two committed results of one env in {machine} for a graph"
     (dest / machine.name).mkdir(parents=True)
     shutil.copy(results / "benchmarks.json", dest)
