@@ -41,6 +41,9 @@ def write_report(run, output_dir, formats, out=None):
     markdown += pingpong.markdown(run)
     markdown += library.markdown(run)  # benchmarks.paired's LibraryRatio, where run
     markdown += farm.markdown(run)  # the task farm's, where run
+    if run.unreadable:  # filled by the readers above: parts of the run this report leaves out
+        markdown += "\n## Not shown: results this report cannot read\n\n"
+        markdown += "".join(f"- `{name}`: {why}\n" for name, why in run.unreadable.items())
     md_path = os.path.join(mdir, "summary.md")
     with open(md_path, "w", encoding="utf-8") as fh:
         fh.write(markdown)

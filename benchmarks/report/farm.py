@@ -59,7 +59,7 @@ class FarmRun:
 
 def _numbers(run, cls, method, keys):
     out = {}
-    for params, value in run.entries(cls, method):
+    for params, value in run.entries(cls, method, keys):
         if is_number(value):
             k = tuple(params.get(p) for p in keys)
             out[k if len(k) > 1 else k[0]] = float(value)

@@ -187,7 +187,11 @@ def missing_section(report, figure_paths):
         ]
         header = ("backend", "kernel", "N", "mode", "what")
         section.tables.append(Table(header, rows, "Skipped or failed"))
-    if not reasons and not report.missing:
+    if report.run.unreadable:
+        rows = list(report.run.unreadable.items())
+        title = "Not shown: results this report cannot read"
+        section.tables.append(Table(("benchmark", "why"), rows, title))
+    if not reasons and not report.missing and not report.run.unreadable:
         section.paragraphs.append("None: every backend was available and every entry has a time.")
     return [section]
 

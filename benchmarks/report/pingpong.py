@@ -16,13 +16,14 @@ from .results import is_number
 
 LATENCY = ("PingPongLatency", "track_one_way_time")
 BANDWIDTH = ("PingPongBandwidth", "track_bandwidth")
+PARAM_NAMES = ("transport", "bytes")  # benchmarks/pingpong.py's param_names
 
 
 def _values(run, bench):
     """{(transport, bytes): value} of the finite numbers of ``bench`` in ``run``."""
     return {
         (p.get("transport"), int(p.get("bytes"))): float(v)
-        for p, v in run.entries(*bench)
+        for p, v in run.entries(*bench, PARAM_NAMES)
         if is_number(v) and p.get("bytes") is not None
     }
 

@@ -233,6 +233,8 @@ class Run:
         self._results = data.get("results") or {}
         self._meta = _load_optional(os.path.join(results_dir, "benchmarks.json"))
         self.machine_info = _load_optional(os.path.join(results_dir, self.machine, "machine.json"))
+        #: {benchmark name: why the report cannot show it}, filled as the readers ask
+        self.unreadable = {}
         self.info = self._info()
         self.itemsize = ITEMSIZES.get(str(self.info.get("dtype", "float64")), DEFAULT_ITEMSIZE)
         self.workers = self._workers()
@@ -255,11 +257,19 @@ class Run:
             return None
         return row[i] if i < len(row) else None  # asv drops trailing null columns
 
-    def entries(self, cls, method):
+    def entries(self, cls, method, names=None):
         """[(params dict, value)] of benchmark ``cls.method`` in itertools.product order.
 
         value: a float (the benchmark's unit: seconds for timings); math.nan when
         skipped; None when failed.  [] when the run has no such benchmark.
+
+        The parameter names come from benchmarks.json, which asv rewrites at each
+        run with the suite it discovered then: an older run's benchmark may be
+        missing from it.  Then ``names`` (the names the caller's benchmark
+        defines) are used when their count matches the stored parameters; without
+        them the names are guessed (``guess_param_names``, for the kernel
+        timings); a count that does not match gives [] and an entry in
+        ``self.unreadable``.
         """
         name = self._find(cls, method)
         if name is None:
@@ -269,10 +279,19 @@ class Run:
         params = self._column(row, "params")
         if params is None:
             params = meta.get("params") or []
-        names = list(meta.get("param_names") or [])
         parsed = [[parse_param(v) for v in values] for values in params]
-        if len(names) != len(parsed):
-            names = guess_param_names(parsed)
+        known = list(meta.get("param_names") or [])
+        if len(known) != len(parsed):
+            if names is None:
+                known = guess_param_names(parsed)
+            elif len(names) == len(parsed):
+                known = list(names)
+            else:
+                self.unreadable[name] = (
+                    f"benchmarks.json has no parameter names for it and its {len(parsed)}"
+                    f" parameters are not the expected {', '.join(names)}"
+                )
+                return []
         result = self._column(row, "result")
         combos = list(itertools.product(*parsed)) if parsed else [()]
         if not isinstance(result, list):
@@ -282,7 +301,7 @@ class Run:
             value = result[i] if i < len(result) else None
             if value is not None and not isinstance(value, (int, float)):
                 value = None
-            out.append((dict(zip(names, combo)), value))
+            out.append((dict(zip(known, combo)), value))
         return out
 
     def machine_fact(self, key):
