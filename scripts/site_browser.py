@@ -7,18 +7,31 @@ Chromium whose every route out is closed (host names resolve to nothing except
 connections), and saves screenshots or the rendered DOM.  Used by
 tests/test_offline_site.py and, as a command, to take the site screenshots::
 
-    python scripts/site_browser.py [html_dir] [--out plots/vm] [--graph suite.MatVec.track_time]
+    python scripts/site_browser.py [html_dir] [--out DIR] [--graph suite.MatVec.track_time]
 
 writes OUT/site-index.png and OUT/site-graph.png and checks them: exit status 1 with
 a message if Chromium is missing, a page shows asv's error page ("continental origin
-of swallow"), or the graph page has no drawn graph.
+of swallow"), or flot drew no point of the site's data on the graph page.
+
+The graph check asks flot, not the pixels: flot draws on a canvas, and a share of
+coloured pixel columns depends on the data (two equal values under a stretched axis
+are a thin flat line, a real graph that counted as blank).  So the server adds a small
+script to each HTML page it serves (``serve(..., probe=True)``; the files on disk are
+not changed) that writes every flot plot's series, as flot holds them after its own
+processing (``plot.getData()``, ``datapoints.points``), into a hidden element of the
+page; ``--dump-dom`` brings them back (``flot_series``) and ``check_graph`` checks them.
 """
 
 import argparse
 import contextlib
 import functools
+import html
 import http.server
+import io
+import json
+import math
 import os
+import re
 import shutil
 import signal
 import socket
@@ -55,13 +68,82 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
+#: id of the hidden element in which the probe writes the flot series
+PROBE_ID = "parbench-flot-series"
+
+#: Writes every flot plot of the page (a placeholder holding ``data("plot")``, as flot
+#: leaves it) into the hidden element, as JSON {"plots": {placeholder id: [{label,
+#: points}]}} (or {"error": message}),
+#: ``points`` being flot's processed ``[x, y]`` pairs (null where flot draws nothing).
+#: asv draws after its JSON arrives, so the probe writes again every 100 ms; the DOM
+#: dumped at the end of the virtual time budget holds the last state.
+PROBE_JS = """
+(function () {
+  var out = document.createElement("pre");
+  out.id = "__PROBE_ID__";
+  out.hidden = true;
+  document.body.appendChild(out);
+  function series(plot) {
+    var data = plot.getData(), result = [];
+    for (var i = 0; i < data.length; i++) {
+      var p = data[i].datapoints.points, size = data[i].datapoints.pointsize, pts = [];
+      for (var j = 0; j < p.length; j += size) pts.push([p[j], p[j + 1]]);
+      result.push({label: data[i].label || "", points: pts});
+    }
+    return result;
+  }
+  function plots() {
+    var found = {};
+    if (!window.jQuery) return found;
+    window.jQuery(".flot-base").each(function (i) {
+      var holder = window.jQuery(this).parent(), plot = holder.data("plot");
+      if (plot) found[holder.attr("id") || "plot-" + i] = series(plot);
+    });
+    return found;
+  }
+  function write() {
+    try { out.textContent = JSON.stringify({plots: plots()}); }
+    catch (e) { out.textContent = JSON.stringify({error: String(e)}); }
+  }
+  write();
+  setInterval(write, 100);
+})();
+""".replace("__PROBE_ID__", PROBE_ID)
+
+
+def with_probe(page):
+    """``page`` (HTML text) with PROBE_JS run at the end of its body."""
+    script = f"<script>{PROBE_JS}</script>"
+    at = page.lower().rfind("</body>")
+    return page + script if at < 0 else page[:at] + script + page[at:]
+
+
+class _ProbeHandler(_QuietHandler):
+    """Static files; HTML pages get PROBE_JS added on the way out (files untouched)."""
+
+    def send_head(self):
+        path = Path(self.translate_path(self.path))
+        if path.is_dir() and self.path.split("?", 1)[0].endswith("/"):
+            path = path / "index.html"  # else the base class redirects to the "/" URL
+        if path.suffix != ".html" or not path.is_file():
+            return super().send_head()
+        body = with_probe(path.read_text(encoding="utf-8")).encode("utf-8")
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        return io.BytesIO(body)
+
+
 @contextlib.contextmanager
-def serve(html_dir):
+def serve(html_dir, probe=False):
     """Serve ``html_dir`` on 127.0.0.1 (free port) in a thread; yield its base URL.
 
-    The server is shut down and its thread joined on exit.
+    With ``probe`` every HTML page carries PROBE_JS (see ``flot_series``).  The server
+    is shut down and its thread joined on exit.
     """
-    handler = functools.partial(_QuietHandler, directory=str(html_dir))
+    handler_class = _ProbeHandler if probe else _QuietHandler
+    handler = functools.partial(handler_class, directory=str(html_dir))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -216,9 +298,11 @@ def drawn_fraction(png, left=0.25, top=0.1):
     """Fraction of the pixel columns right of ``left`` (of the width) that hold colour.
 
     A column counts if a pixel below ``top`` (of the height) in it is clearly coloured
-    (channel spread > 60), as flot's series lines are; text, borders and background
-    are grey or white.  A drawn graph across several commits covers most columns; a
-    blank page or asv's error page gives 0.
+    (channel spread > 60); text, borders and background are grey or white.  For an
+    image whose content is known, such as a report figure drawn from fixed test data
+    (tests/test_report_html.py).  Not the check of asv's flot graph: how many columns
+    a graph colours depends on the data (a flat line under an axis stretched by one
+    outlier colours almost none), so that check asks flot (``check_graph``).
     """
     import numpy as np
     from PIL import Image
@@ -229,6 +313,83 @@ def drawn_fraction(png, left=0.25, top=0.1):
     region = rgb[int(top * height) :, int(left * width) :]
     coloured = (region.max(axis=2) - region.min(axis=2)) > 60
     return float(coloured.any(axis=0).mean())
+
+
+#: the placeholder of asv's graph of one benchmark (graphdisplay.js; "overview" is the
+#: small time-range plot under it)
+MAIN_GRAPH = "main-graph"
+
+
+def flot_series(dom):
+    """The flot plots PROBE_JS recorded in ``dom``: {placeholder id: [{label, points}]}.
+
+    Raises BrowserError if ``dom`` holds no record (the page was not served with
+    ``probe=True``, or did not run its scripts) or the probe hit an error.
+    """
+    match = re.search(rf'<pre\b[^>]*\bid="{PROBE_ID}"[^>]*>(.*?)</pre>', dom, re.S)
+    if match is None:
+        raise BrowserError("the page holds no flot record (not served with probe=True?)")
+    record = json.loads(html.unescape(match.group(1)))
+    if "error" in record:
+        raise BrowserError(f"the flot probe failed: {record['error']}")
+    return record["plots"]
+
+
+def _is_number(value):
+    """A finite number: JSON's null (what flot makes of a missing value) is not."""
+    return isinstance(value, (int, float)) and math.isfinite(value)
+
+
+def drawn_points(series):
+    """[(label, x, y)] of the points of ``series`` that flot places (x and y numbers).
+
+    flot turns a missing or non-numeric value into a null point and draws nothing there.
+    """
+    return [
+        (s["label"], x, y)
+        for s in series
+        for x, y in s["points"]
+        if _is_number(x) and _is_number(y)
+    ]
+
+
+def site_values(html_dir, benchmark):
+    """Every number in the graph files asv publish wrote for ``benchmark`` in ``html_dir``.
+
+    A graph file (``graphs/<machine, env, branch params>/<benchmark>.json``) holds
+    ``[revision, value]`` pairs, the value a list (one per parameter combination) for
+    a parametrised benchmark; ``graphs/summary/`` holds means, which the page does
+    not draw.
+    """
+    values = set()
+    for path in Path(html_dir, "graphs").rglob(f"{benchmark}.json"):
+        if path.parent.name == "summary":
+            continue
+        for _, value in json.loads(path.read_text()):
+            for v in value if isinstance(value, list) else [value]:
+                if _is_number(v):
+                    values.add(float(v))
+    return values
+
+
+def check_graph(dom, url, values=None):
+    """Return the points flot drew on asv's main graph in ``dom`` (see ``drawn_points``).
+
+    Raises BrowserError if there is no main graph, it has no point, or (given
+    ``values``, the numbers of the site's data: ``site_values``) a point's value is
+    not one of them.  This holds for any data with a point, however flat the line.
+    """
+    plots = flot_series(dom)
+    if MAIN_GRAPH not in plots:
+        raise BrowserError(f"{url}: no flot graph (plots on the page: {sorted(plots)})")
+    points = drawn_points(plots[MAIN_GRAPH])
+    if not points:
+        raise BrowserError(f"{url}: the graph has no point ({len(plots[MAIN_GRAPH])} series)")
+    if values is not None:
+        strays = [p for p in points if p[2] not in values]
+        if strays:
+            raise BrowserError(f"{url}: drawn values not in the site's data: {strays[:5]}")
+    return points
 
 
 def check_page(dom, url):
@@ -243,19 +404,19 @@ def take_site_shots(html_dir, out, graph="suite.MatVec.track_time"):
     """Screenshot the index and ``graph`` pages of ``html_dir`` into ``out``; check them.
 
     Returns the two PNG paths.  Raises BrowserError (with the reason) if a page shows
-    the error page or the graph page's plot area holds no drawn lines.
+    the error page, or flot drew no point of ``graph``'s data on its page (``check_graph``
+    with the values of the site's graph files); the screenshots are written first.
     """
     out = Path(out)
-    shots = {}
+    shots, doms = {}, {}
     pages = (("index", "index.html", (1280, 1024)), ("graph", f"index.html#{graph}", (1280, 960)))
-    with serve(html_dir) as base:
+    with serve(html_dir, probe=True) as base:
         for name, page, window in pages:
             url = base + page
-            check_page(dump_dom(url, window=window), url)
+            doms[name] = dump_dom(url, window=window)
+            check_page(doms[name], url)
             shots[name] = screenshot(url, out / f"site-{name}.png", window=window)
-    fraction = drawn_fraction(shots["graph"])
-    if fraction < 0.3:
-        raise BrowserError(f"{shots['graph']}: no drawn graph ({fraction:.0%} of columns)")
+    check_graph(doms["graph"], f"{html_dir}: {graph}", site_values(html_dir, graph))
     return shots["index"], shots["graph"]
 
 
@@ -273,8 +434,9 @@ def main(argv=None):
     )
     parser.add_argument(
         "--out",
-        default=str(REPO / "plots" / "vm"),
-        help="folder for the PNGs (default: %(default)s)",
+        default=None,
+        help="folder for the PNGs (default: plots/<this machine's name>, as"
+        " `python -m measuring.machine` prints it)",
     )
     parser.add_argument(
         "--graph",
@@ -282,6 +444,10 @@ def main(argv=None):
         help="benchmark whose graph page to shoot (default: %(default)s)",
     )
     args = parser.parse_args(argv)
+    if args.out is None:
+        from measuring.machine import machine_name
+
+        args.out = str(REPO / "plots" / machine_name())
     try:
         paths = take_site_shots(args.html_dir, args.out, args.graph)
     except BrowserError as exc:
