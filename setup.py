@@ -64,7 +64,9 @@ setup(
     name="parbench",
     version="0.1.0",
     description="Which Python parallel backend, at which problem size, on this machine",
-    packages=find_packages(include=["kernels", "kernels.*", "farm", "farm.*"]),
+    packages=find_packages(
+        include=["kernels", "kernels.*", "farm", "farm.*", "measuring", "measuring.*"]
+    ),
     # the OpenCL device programs, read at run time (importlib.resources)
     package_data={"kernels.opencl": ["*.cl"], "kernels.seeds": ["*.cl"]},
     ext_modules=cythonize([extension], compiler_directives={"language_level": 3}),

@@ -5,15 +5,17 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh
 source .venv/bin/activate
-asv machine --yes
-asv run "$@"
+# the results folder is named by the hardware (measuring/machine.py), never by the host
+# name alone; PARBENCH_MACHINE=<name> chooses another name
+machine=${PARBENCH_MACHINE:-$(python -m measuring.machine)}
+asv machine --yes --machine "$machine" --cpu "$(python -m measuring.machine --cpu)"
+asv run --machine "$machine" "$@"
 asv publish
 # html/ works with no network: the vendored JS/CSS into html/vendor/, the CDN links pointed there
 python scripts/offline_site.py html
-python -m benchmarks.plot
+python -m benchmarks.plot --machine "$machine"
 # where headless Chromium is installed: the site's index and graph page, checked, as PNGs
 if command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1; then
-    machine=$(python -c 'from asv.machine import Machine; print(Machine.get_unique_machine_name())')
     # a failed check is reported, not fatal: the results and plots are already written
     python scripts/site_browser.py html --out "plots/$machine" ||
         echo "run-all: the site screenshots did not pass their check (see above)" >&2
