@@ -13,6 +13,9 @@ Environment switches (read at asv discovery and in every benchmark process):
 * ``PARBENCH_BACKENDS``: comma-separated registry names to run (default: all six).
 * ``PARBENCH_WORKERS``: workers per backend (default: all cores of this process).
 * ``PARBENCH_DTYPE``: ``float64`` (default) or ``float32``.
+* ``PARBENCH_PROCESSES`` / ``PARBENCH_ROUNDS``: the paired measurement's processes
+  and rounds per process (``benchmarks/pairs.py``; default 10 x 4, quick 6 x 2; at
+  least 6 processes, the fewest a 95% interval of the median can be had from).
 """
 
 import gc

@@ -28,7 +28,7 @@ def collect_settings():
     try:
         settings["paired"] = (
             f"{pairs.processes()} processes x {pairs.rounds()} rounds,"
-            " 95% t interval over processes"
+            " 95% order-statistic interval of the process medians"
         )
         settings["load"] = "load average before the run: {:.2f} {:.2f} {:.2f}".format(
             *os.getloadavg()

@@ -14,16 +14,16 @@ PLAN = {
     "dtype": "float64",
     "backends": ["numpy", "cython-openmp"],
     "sizes": {"matvec": [64], "sum": [4096]},
-    "rounds": 3,
+    "rounds": 2,
     "seed_rounds": 2,
     "seeds": [],
-    "processes": 2,
+    "processes": 6,  # the fewest a 95% interval of the median can be had from
 }
 
 
 @pytest.fixture(scope="module")
 def records():
-    return [pairs.measure(PLAN) for _ in range(2)]
+    return [pairs.measure(PLAN) for _ in range(PLAN["processes"])]
 
 
 def test_one_process_records_every_figure_of_its_plan(records):
@@ -51,7 +51,7 @@ def test_combine_makes_an_interval_per_figure(records):
     cache = pairs.combine(raw)
     k = pairs.key("speedup", "sum", "resident", "cython-openmp", 4096)
     est, lo, hi, k_processes, rounds = cache[k]
-    assert lo <= est <= hi and k_processes == 2 and rounds == 2 * PLAN["rounds"]
+    assert lo <= est <= hi and k_processes == 6 and rounds == 6 * PLAN["rounds"]
     assert pairs.lookup(cache, k, 0) == est
     with pytest.raises(NotImplementedError, match="not measured"):
         pairs.lookup(cache, pairs.key("speedup", "sum", "end-to-end", "numpy", 4096), 0)
@@ -71,20 +71,21 @@ def test_setup_cache_runs_fresh_processes(monkeypatch):
     for var, value in {
         "PARBENCH_SIZES": "quick",
         "PARBENCH_BACKENDS": "numpy",
-        "PARBENCH_PROCESSES": "2",
-        "PARBENCH_ROUNDS": "2",
+        "PARBENCH_PROCESSES": "6",
+        "PARBENCH_ROUNDS": "1",
     }.items():
         monkeypatch.setenv(var, value)
     cache = pairs.setup_cache()
     est, lo, hi, k, rounds = cache[pairs.key("speedup", "matvec", "resident", "numpy", 256)]
-    assert k == 2 and rounds == 4 and lo <= est <= hi
+    assert k == 6 and rounds == 6 and lo <= est <= hi
     assert not [k for k in cache if k[3] not in ("numpy",)]  # only the selected backend
 
 
 def test_processes_and_rounds_switches(monkeypatch):
-    monkeypatch.setenv("PARBENCH_PROCESSES", "1")
-    with pytest.raises(ValueError, match="at least 2 processes"):
-        pairs.processes()
+    for too_few in ("1", "5"):
+        monkeypatch.setenv("PARBENCH_PROCESSES", too_few)
+        with pytest.raises(ValueError, match="PARBENCH_PROCESSES=.*at least 6 processes"):
+            pairs.processes()
     monkeypatch.setenv("PARBENCH_PROCESSES", "7")
     monkeypatch.setenv("PARBENCH_ROUNDS", "4")
     assert (pairs.processes(), pairs.rounds()) == (7, 4)
