@@ -15,6 +15,9 @@
 * Scenarios: ``run_scenario`` runs ``scenario_<name>()`` of a test module in a
   new Python process and session (anything that kills an MPI rank must: see
   kernels/mpi/spawn.py); the scenario prints its result with ``report_result``.
+  ``start_scenario`` starts one and returns while it runs (to signal it), with
+  the first line it reported.
+* Files: ``wait_paths_gone`` (seconds until none of some paths exists).
 * asv: ``asv_project`` (a config, results and HOME in tmp_path), ``asv_run_args``,
   ``result_rows``, ``plot_results``; ``benchmarks_module`` (import one module of
   benchmarks/ as asv does).
@@ -27,6 +30,7 @@ import pathlib
 import signal
 import subprocess
 import sys
+import threading
 import time
 
 import psutil
@@ -229,6 +233,48 @@ def run_scenario(module, name, tag, timeout=60, extra_env=None):
 def report_result(**fields):
     """What a scenario prints for ``run_scenario``: one line ``RESULT {json}``."""
     print("RESULT " + json.dumps(fields), flush=True)
+
+
+def start_scenario(module, name, tag, timeout=60, extra_env=None):
+    """Start ``scenario_<name>()`` of ``module`` in a new Python process and session.
+
+    As ``run_scenario``, but returns once the scenario reported its first
+    ``RESULT`` line: (the subprocess.Popen, with stdout and stderr as text
+    pipes, and that line's json).  Fails if the scenario ends or prints
+    something else first, or reports nothing within ``timeout`` s.  The caller
+    waits for the process (``communicate``) and kills it if it survives.
+    """
+    env = {**os.environ, "PARBENCH_TEST_TAG": tag, **(extra_env or {})}
+    p = subprocess.Popen(
+        [sys.executable, "-c", f"import {module} as t; t.scenario_{name}()"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    timer = threading.Timer(timeout, p.kill)
+    timer.start()
+    try:
+        line = p.stdout.readline()
+    finally:
+        timer.cancel()
+    if not line.startswith("RESULT "):
+        p.kill()
+        _, err = p.communicate()
+        raise AssertionError(f"scenario {name} reported no RESULT: {line!r}\n{err[-3000:]}")
+    return p, json.loads(line[len("RESULT ") :])
+
+
+def wait_paths_gone(paths, timeout):
+    """Seconds until none of ``paths`` exists (polling every millisecond), or None."""
+    t0 = time.monotonic()
+    while any(os.path.exists(path) for path in paths):
+        if time.monotonic() - t0 > timeout:
+            return None
+        time.sleep(0.001)
+    return time.monotonic() - t0
 
 
 # -------------------------------------------------------------------- asv

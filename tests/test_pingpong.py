@@ -117,7 +117,7 @@ class _FakeRun:
             ("PingPongBandwidth", "track_bandwidth"): bandwidth,
         }
 
-    def entries(self, cls, method):
+    def entries(self, cls, method, names=None):
         return [
             ({"transport": t, "bytes": n}, v) for (t, n), v in self._data[(cls, method)].items()
         ]

@@ -9,7 +9,7 @@ class _Run:
     def __init__(self, table):
         self.table = table
 
-    def entries(self, cls, method):
+    def entries(self, cls, method, names=None):
         return self.table.get((cls, method), [])
 
 

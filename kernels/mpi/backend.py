@@ -16,6 +16,12 @@ copy per rank); a resident matvec moves x (Bcast) and y (Gatherv) only.
 
 Rank log records: each rank logs to its stderr, which MPICH's process manager
 forwards to the driver's stderr (so ``asv run --show-stderr`` shows them).
+
+Ending: Ctrl-C during a command lets the command complete, then raises
+KeyboardInterrupt with the backend intact (``kernels.mpi.interrupts``); MPI is
+finalized at exit only where it can be (``kernels.mpi.finalize``); a reaper
+process removes the job's shared-memory files if the driver is killed
+(``kernels.mpi.segments.Reaper``).
 """
 
 import atexit
@@ -29,9 +35,9 @@ import numpy as np
 from ..base import Backend, BackendUnavailable, WorkerError
 from ..blas import BlasThreads, blas_description
 from ..compiled.block_matvec import DESCRIPTION as BLOCK_MATVEC
-from . import SPIN_S, segments, spawn
+from . import SPIN_S, finalize, interrupts, segments, spawn
 
-#: Open backends, closed at interpreter exit before mpi4py finalizes MPI (a
+#: Open backends, closed at interpreter exit before MPI is finalized (a
 #: forgotten close would otherwise make MPI_Finalize wait for connected ranks).
 _OPEN = weakref.WeakSet()
 _atexit_registered = False
@@ -114,7 +120,7 @@ class MPIBackend(Backend):
         if _launched_world() is None:
             spawn.use_local_transport()  # read once, when MPI starts below
         try:
-            from mpi4py import MPI
+            MPI = finalize.import_mpi()
         except (ImportError, RuntimeError, OSError) as exc:  # no mpi4py or no libmpi
             raise BackendUnavailable(f"mpi backend needs mpi4py and an MPI library: {exc}") from exc
         try:
@@ -126,6 +132,8 @@ class MPIBackend(Backend):
         self._MPI, self._w = MPI, w
         self._procs = []
         self._segments = []
+        self._reaper = segments.Reaper([])
+        self._defers_sigint = False
         self._inter = None
         self._broken = False
         self._world = _launched_world()
@@ -158,14 +166,24 @@ class MPIBackend(Backend):
             comm.Gather(np.array([os.getpid()], np.int64), pids, root=0)
             self._procs = [psutil.Process(int(p)) for p in pids[1:]]
             self._segments = segments.mapped_segments([os.getpid(), *(int(p) for p in pids[1:])])
+        if self._world is None:  # a launcher's job is the launcher's to clean up
+            own = self._segments or segments.mapped_segments([os.getpid()])
+            self._reaper = segments.Reaper(own)
+        self._defers_sigint = interrupts.install()
         global _atexit_registered
-        if not _atexit_registered:  # registered after mpi4py's, so it runs first
+        if not _atexit_registered:  # after finalize.import_mpi's handler, so it runs first
             atexit.register(_close_all)
             _atexit_registered = True
         _OPEN.add(self)
 
     def _close(self):
         _OPEN.discard(self)
+        if not self._broken and any(_is_gone(p) for p in self._procs):
+            # A rank died while the backend was idle.  STOP and Disconnect would not
+            # notice (they complete on this side), but the process manager serves no
+            # more after a rank's death, so MPI_Finalize would wait for it forever.
+            self._broken = True
+            spawn.mark_process_manager_lost()
         try:
             if not self._broken and self._world is None:
                 if self._inter is not None:
@@ -175,10 +193,14 @@ class MPIBackend(Backend):
                     self._inter.Disconnect()  # collective with the ranks' Disconnect
         finally:
             self._blas.stop()
+            if self._defers_sigint:
+                interrupts.uninstall()
+                self._defers_sigint = False
             # Broken: the ranks never got STOP, so waiting for them is pointless.
             self._reap(0.0 if self._broken else _EXIT_TIMEOUT_S)
             if self._broken:  # no rank, and not this process, will finalize MPI cleanly
                 segments.remove(self._segments)
+            self._reaper.close()  # in order: what is left is MPI_Finalize's to remove
 
     def _reap(self, timeout):
         """Wait up to ``timeout`` s for the spawned ranks to exit, then kill those left."""
@@ -199,8 +221,8 @@ class MPIBackend(Backend):
         d = {**super().describe(), "block_matvec": BLOCK_MATVEC, "blas": blas_description()}
         try:
             import mpi4py
-            from mpi4py import MPI
 
+            MPI = finalize.import_mpi()
             d["mpi"] = MPI.Get_library_version().splitlines()[0].strip()
             d["mpi4py"] = mpi4py.__version__
             if _launched_world() is not None:
@@ -221,6 +243,8 @@ class MPIBackend(Backend):
         while not request.Test():
             now = time.perf_counter()
             if now > next_check:
+                if interrupts.overdue():  # Ctrl-C, and the command did not complete in time
+                    raise KeyboardInterrupt
                 if any(_is_gone(p) for p in self._procs):
                     self._broken = True
                     time.sleep(_DEATH_SETTLE_S)
@@ -240,22 +264,29 @@ class MPIBackend(Backend):
         """Broadcast the header of one command, then run it on rank 0.
 
         Returns what ``Rank.execute`` returns.  Raises WorkerError if a rank
-        died.  Any exception here (also KeyboardInterrupt) leaves the ranks in
-        an unknown place of the protocol, so the backend is marked broken:
-        ``close`` then kills the ranks instead of sending STOP.
+        died.  Any exception inside leaves the ranks in an unknown place of the
+        protocol, so the backend is marked broken: ``close`` then kills the
+        ranks instead of sending STOP.  A Ctrl-C is not such an exception: it
+        is held until the command completed, then raised as KeyboardInterrupt
+        with the backend intact (``kernels.mpi.interrupts``; a command that
+        does not complete within its grace time breaks the backend).
         """
         if self._broken:
             raise WorkerError("mpi backend: broken by an earlier error; close it")
         h = self._header
         h[0], h[1], h[2], h[3], h[4] = op, handle, n, ndim, self._dtype_code
+        deferring = interrupts.begin()
         try:
             self._wait(self._comm.Ibcast(h, root=0))
-            if op == self._w.STOP:
-                return None
-            return self._rank.execute(h, data)
+            result = None if op == self._w.STOP else self._rank.execute(h, data)
         except BaseException:
             self._broken = True
             raise
+        finally:
+            interrupted = deferring and interrupts.end()
+        if interrupted:  # the command completed: the ranks wait for the next one
+            raise KeyboardInterrupt
+        return result
 
     def _put(self, array):
         handle = next(self._handles)

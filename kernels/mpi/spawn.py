@@ -37,8 +37,9 @@ Facts about the MPICH wheel this code is written for (MPICH 5.0.2, mpi4py 4.1.2)
   dies, MPICH's process managers kill their process group, which by default is
   the driver's (the driver and its parents, pytest or a shell, would die).  The
   driver raises WorkerError instead.  The process can spawn no more ranks
-  after that, and MPICH crashes (SIGSEGV) in MPI_Finalize at interpreter exit:
-  run code that kills ranks in a subprocess.
+  after that (run code that kills ranks in a subprocess), nor finalize MPI:
+  MPI_Finalize's PMI barrier would read end-of-file from the dead process
+  manager and crash (SIGSEGV), so ``kernels.mpi.finalize`` skips it then.
 * A spawned rank that dies before MPI_Init (say it cannot import its program)
   makes MPI_Comm_spawn wait forever, so every program is checked first
   (``python -m program --check`` must exit 0; once per program, root and process).
@@ -65,7 +66,19 @@ _checked = set()
 
 
 def process_manager_lost():
-    """True once a rank died in this process: MPICH's mpiexec is gone, no more Spawn."""
+    """True once a rank died in this process or MPICH's mpiexec is gone otherwise.
+
+    Then no Spawn can start ranks and MPI_Finalize cannot complete
+    (``kernels.mpi.finalize``).  A process manager that exited (killed by
+    someone else) is found, and reaped, here: it is this process's child.
+    """
+    global _pm_lost
+    if not _pm_lost and _pm_pid is not None:
+        try:
+            gone = os.waitpid(_pm_pid, os.WNOHANG)[0] != 0
+        except ChildProcessError:  # already reaped: gone
+            gone = True
+        _pm_lost = gone
     return _pm_lost
 
 
