@@ -18,11 +18,14 @@ Environment switches (read at asv discovery and in every benchmark process):
   least 6 processes, the fewest a 95% interval of the median can be had from).
 """
 
+import functools
 import gc
+import json
 import os
 import statistics
 import sys
 import time
+import types
 
 from kernels import BackendUnavailable, get_backend
 from kernels.memory import InsufficientMemory, check_fits
@@ -267,6 +270,41 @@ def prepare_case(backend, kernel, n, workers, resident=True, factory=None):
         raise
 
 
+#: {asv benchmark name: version}, the explicit ``version`` of every benchmark.  asv
+#: keeps a machine's earlier results only while a benchmark's version is unchanged,
+#: and its default version is a hash of the benchmark's source (setup_cache's
+#: included), so moving or tidying the measuring code would cut every graph.  An
+#: entry changes only when what the benchmark measures changes (then a new value
+#: starts a new history); tests/test_versions.py checks that every benchmark has one
+#: and that each machine's newest committed run still matches.
+VERSIONS_FILE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "versions.json")
+BENCHMARK_PREFIXES = ("track_", "time_")
+
+
+@functools.lru_cache(maxsize=1)
+def versions():
+    """The contents of ``VERSIONS_FILE`` ({name: version str}); OSError/ValueError if unreadable."""
+    with open(VERSIONS_FILE, encoding="utf-8") as fh:
+        return json.load(fh)
+
+
+def benchmark_name(cls, method):
+    """asv's name of ``cls.method``: module (without the suite's package), class, method."""
+    return f"{cls.__module__.split('.', 1)[-1]}.{cls.__name__}.{method}"
+
+
+def _with_version(func, version):
+    """A copy of ``func`` (same code, so asv shows the same source) carrying ``version``;
+    a copy, since one function is inherited by several classes of different versions."""
+    copy = types.FunctionType(
+        func.__code__, func.__globals__, func.__name__, func.__defaults__, func.__closure__
+    )
+    copy.__dict__.update(func.__dict__)
+    copy.__qualname__, copy.__kwdefaults__ = func.__qualname__, func.__kwdefaults__
+    copy.version = version
+    return copy
+
+
 class Benchmark:
     """Base of every benchmark class: asv's timeout and the clean-up of opened cases.
 
@@ -280,6 +318,15 @@ class Benchmark:
     """
 
     timeout = 900
+
+    def __init_subclass__(cls, **kwargs):
+        """Give each benchmark method of ``cls`` its explicit version (``versions()``)."""
+        super().__init_subclass__(**kwargs)
+        table = versions()
+        for attr in dir(cls):
+            name = benchmark_name(cls, attr)
+            if attr.startswith(BENCHMARK_PREFIXES) and name in table:
+                setattr(cls, attr, _with_version(getattr(cls, attr), table[name]))
 
     def open_case(self, backend, kernel, n, resident=True, factory=None, n_workers=None):
         """``prepare_case`` with ``n_workers`` (default: the suite's); returns (call, host)."""

@@ -124,7 +124,7 @@ def run_settings():
     return settings
 
 
-class RunInfo:
+class RunInfo(common.Benchmark):
     params = [encode(run_settings())]
     param_names = ["settings"]
     unit = "workers"

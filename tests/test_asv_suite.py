@@ -1,11 +1,13 @@
 """A quick asv run of the whole suite (benchmarks/) ends with a number for every backend x N."""
 
+import json
 import math
 import os
 import subprocess
 
 import pytest
 
+from benchmarks import common
 from kernels import BACKENDS, BackendUnavailable, get_backend
 
 from .helpers import asv_project, asv_run_args, processes_tagged, result_rows
@@ -79,6 +81,14 @@ def test_quick_asv_run_has_no_failed_or_skipped_benchmark(tmp_path):
         values = values if isinstance(values, list) else [values]
         assert values and not any(v is None for v in values), f"{name}: {values}"
     assert list((results / "farm").glob("*.json.gz")), "no farm timelines beside the results"
+
+    # every benchmark carries its explicit version (benchmarks/versions.json), so the
+    # committed history continues whatever the code's layout
+    discovered = json.loads((results / "benchmarks.json").read_text())
+    table = common.versions()
+    names = [k for k in discovered if k != "version"]
+    assert sorted(names) == sorted(table), set(names) ^ set(table)
+    assert {k: discovered[k]["version"] for k in names} == table
 
     # no process started by the run outlives it
     assert not processes_tagged(tag)
