@@ -48,6 +48,7 @@ import numpy as np
 from kernels import BACKENDS, BackendUnavailable, get_backend
 from kernels.facts import KERNELS, bytes_moved
 from kernels.memory import InsufficientMemory
+from kernels.mpi.process_manager import die_with_parent
 
 from . import common
 from .intervals import min_processes, ratio_interval
@@ -349,7 +350,14 @@ def _run_process(plan, out, root):
     code = _CHILD.format(root=root, plan=json.dumps(plan), out=out)
     with tempfile.TemporaryDirectory(prefix="parbench-paired-") as cwd:
         try:
-            done = subprocess.run([sys.executable, "-c", code], cwd=cwd, timeout=PROCESS_TIMEOUT_S)
+            done = subprocess.run(
+                [sys.executable, "-c", code],
+                cwd=cwd,
+                timeout=PROCESS_TIMEOUT_S,
+                # set between fork and exec, so no moment of the child's start escapes it:
+                # a killed asv (or its timeout) takes this measuring process with it
+                preexec_fn=die_with_parent,
+            )
         except subprocess.TimeoutExpired:
             print(f"parbench: a paired process ran over {PROCESS_TIMEOUT_S} s", file=sys.stderr)
             return None
@@ -360,13 +368,19 @@ def _run_process(plan, out, root):
         return json.load(f)
 
 
-def combine(records):
-    """{key: Interval or skip reason} from the records of several processes."""
+def _groups(records):
+    """({key: [per-round ratios of each process that has it]}, {key: skip reason})."""
     groups, skips = {}, {}
     for r in records:
         for k, values in r["ratios"].items():
             groups.setdefault(k, []).append(values)
         skips.update(r["skips"])
+    return groups, skips
+
+
+def combine(records):
+    """{key: Interval or skip reason} from the records of several processes."""
+    groups, skips = _groups(records)
     result = {tuple(json.loads(k)): why for k, why in skips.items()}
     for k, g in groups.items():
         try:
@@ -376,15 +390,45 @@ def combine(records):
     return result
 
 
+def figures_file(records, combined):
+    """figures.json's content: for every figure (its key as JSON), the interval (or the
+    skip reason) and each process's value (exp of the median of its log ratios, in
+    process order): what the interval was made from, kept for the report."""
+    groups, _ = _groups(records)
+    out = {}
+    for k, value in combined.items():
+        per_process = [
+            float(np.exp(np.median(np.log(v)))) if len(v) and np.all(np.asarray(v) > 0) else None
+            for v in groups.get(json.dumps(list(k)), [])
+        ]
+        out[json.dumps(list(k))] = {"interval": value, "processes": per_process}
+    return out
+
+
 def setup_cache():
-    """asv's setup_cache: every paired figure of this run, {key: Interval tuple or reason}."""
+    """asv's setup_cache: every paired figure of this run, {key: Interval tuple or reason}.
+
+    Each process's records are saved as it ends (``measuring.process_records``):
+    a rerun after an interruption measures only the processes still missing.
+    """
+    from measuring.process_records import ProcessRecords
+
     plan = make_plan()
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    records = []
+    store = ProcessRecords.for_run(plan)
+    records = store.saved()
+    if records:
+        print(
+            f"parbench: paired: {len(records)} of {plan['processes']} processes resumed"
+            f" from {store.folder}",
+            file=sys.stderr,
+            flush=True,
+        )
     with tempfile.TemporaryDirectory(prefix="parbench-pairs-") as tmp:
         for i in range(plan["processes"]):
+            if i in records:
+                continue
             t0 = time.monotonic()
-            r = _run_process(plan, os.path.join(tmp, f"{i}.json"), root)
+            r = _run_process(plan, os.path.join(tmp, f"{i}.json"), common.ROOT)
             print(
                 f"parbench: paired process {i + 1}/{plan['processes']}"
                 f" {'done' if r else 'FAILED'} in {time.monotonic() - t0:.0f} s",
@@ -392,8 +436,13 @@ def setup_cache():
                 flush=True,
             )
             if r is not None:
-                records.append(r)
-    return combine(records)
+                r["seconds"] = round(time.monotonic() - t0, 1)
+                store.save(i, r)
+                records[i] = r
+    ordered = [records[i] for i in sorted(records)]
+    result = combine(ordered)
+    store.finish(figures_file(ordered, result))
+    return result
 
 
 setup_cache.timeout = PROCESS_TIMEOUT_S * 6

@@ -26,7 +26,6 @@ repeats (12 s per scheduler); quick T = 8, 32 with 0.5 ms tasks, up to 2 repeats
 """
 
 import gzip
-import importlib.util
 import json
 import os
 import secrets
@@ -34,36 +33,21 @@ import subprocess
 import sys
 import tempfile
 
+from kernels.mpi.process_manager import die_with_parent
+
 from . import common
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
-
-def _farm_importable():
-    """Make the ``farm`` package importable here and in every worker this run starts.
-
-    A fresh install has it (setup.py); an environment installed before the farm
-    existed does not, so the checkout that holds this suite serves it, appended to
-    sys.path here and to PYTHONPATH for the workers (ipyparallel engines, MPI ranks).
-    """
-    if importlib.util.find_spec("farm") is None:
-        sys.path.append(ROOT)
-        paths = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
-        os.environ["PYTHONPATH"] = os.pathsep.join([*paths, ROOT])
-
-
-_farm_importable()
+common.importable_from_checkout("farm")
 
 from farm import DISTRIBUTIONS, SCHEDULERS  # noqa: E402 (after the path is set)
 from farm.measure import PLANS, make_plan  # noqa: E402
+from measuring.asv_paths import results_dir  # noqa: E402
 
 #: seconds the whole measurement may take before it is killed
 MEASURE_TIMEOUT_S = 900
 
 _CHILD = """
 import json, sys
-from kernels.mpi.process_manager import die_with_parent
-die_with_parent()  # asv's timeout kills the setup_cache process: this one goes too
 sys.path.append({root!r})  # farm from the checkout when not installed
 from farm.measure import measure
 result = measure(json.loads({plan!r}))
@@ -77,33 +61,10 @@ def plan():
     return make_plan(common.size_set(), common.workers())
 
 
-def _parent_cwd():
-    """The working directory of the process that started this one, or None.
-
-    asv sets ASV_CONF_DIR (the folder of asv.conf.json) for the environments it
-    builds, not for ``--python=same``; there the parent is asv itself, started in
-    that folder (asv finds its asv.conf.json there unless given ``--config``).
-    """
-    import psutil
-
-    try:
-        return psutil.Process(os.getppid()).cwd()
-    except psutil.Error:
-        return None
-
-
 def _timelines_path(run_id):
     """Where this run's timelines go (see the module docstring), or None outside asv."""
-    conf_dir = os.environ.get("ASV_CONF_DIR") or _parent_cwd()
-    if not conf_dir:
-        return None
-    try:
-        with open(os.path.join(conf_dir, "asv.conf.json")) as f:
-            text = "\n".join(ln for ln in f if not ln.lstrip().startswith("//"))
-        results = json.loads(text).get("results_dir", "results")
-    except (OSError, ValueError):
-        return None
-    return os.path.join(conf_dir, results, "farm", f"{run_id}.json.gz")
+    results = results_dir()
+    return None if results is None else os.path.join(results, "farm", f"{run_id}.json.gz")
 
 
 def _save_timelines(result):
@@ -122,9 +83,16 @@ def setup_cache():
     code_plan = json.dumps(plan())
     with tempfile.TemporaryDirectory(prefix="parbench-farm-") as tmp:
         out = os.path.join(tmp, "farm.json")
-        code = _CHILD.format(root=ROOT, plan=code_plan, out=out)
+        code = _CHILD.format(root=common.ROOT, plan=code_plan, out=out)
         try:
-            subprocess.run([sys.executable, "-c", code], cwd=tmp, timeout=MEASURE_TIMEOUT_S)
+            # the parent-death signal, set between fork and exec: asv's timeout kills the
+            # setup_cache process, and this one goes too
+            subprocess.run(
+                [sys.executable, "-c", code],
+                cwd=tmp,
+                timeout=MEASURE_TIMEOUT_S,
+                preexec_fn=die_with_parent,
+            )
         except subprocess.TimeoutExpired:
             print(f"parbench: the farm ran over {MEASURE_TIMEOUT_S} s", file=sys.stderr)
         if not os.path.exists(out):

@@ -7,7 +7,8 @@ bash scripts/bootstrap.sh
 source .venv/bin/activate
 # the results folder is named by the hardware (measuring/machine.py), never by the host
 # name alone; PARBENCH_MACHINE=<name> chooses another name
-machine=${PARBENCH_MACHINE:-$(python -m measuring.machine)}
+export PARBENCH_MACHINE=${PARBENCH_MACHINE:-$(python -m measuring.machine)}
+machine=$PARBENCH_MACHINE  # also names the paired measurement's records (measuring/process_records.py)
 asv machine --yes --machine "$machine" --cpu "$(python -m measuring.machine --cpu)"
 asv run --machine "$machine" "$@"
 asv publish

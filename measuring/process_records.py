@@ -1,0 +1,106 @@
+"""The paired measurement's records, kept per process as each process ends.
+
+The paired measurement (benchmarks/pairs.py) runs K measuring processes one after
+the other; each returns its per-round ratios of every figure.  Held only in memory,
+an interrupted run (Ctrl-C, asv's timeout, a killed asv) lost every process it had
+finished, and the per-process values behind an interval were thrown away.  A
+``ProcessRecords`` folder keeps them:
+
+    <results_dir>/paired/<machine>/<commit8>-<env>-<plan hash>/
+        process-<i>.json   one measuring process's records, written (atomically) as it ends
+        figures.json       at the end: every figure's interval and its per-process values
+
+``<results_dir>`` is the asv run's (``measuring.asv_paths``), ``<machine>`` the
+hardware name (``PARBENCH_MACHINE`` if set, as scripts/run-all.sh names asv's
+machine), and the plan hash covers everything that decides what is measured
+(backends, sizes, rounds, processes, workers, dtype).  A run of the same commit,
+environment and plan whose folder has no figures.json yet resumes: the processes
+already saved are not measured again.  A folder with figures.json is a finished
+run; the next run of the same plan gets a new folder (``-2``, ``-3``, ...).
+Outside asv (no results_dir) the records go to a temporary folder and nothing is
+resumed.
+"""
+
+import hashlib
+import json
+import os
+import re
+import tempfile
+
+MACHINE_ENV = "PARBENCH_MACHINE"
+FIGURES = "figures.json"
+_PROCESS = re.compile(r"^process-(\d+)\.json$")
+
+
+def plan_hash(plan):
+    """8 hex digits of sha256 over the plan's canonical JSON."""
+    return hashlib.sha256(json.dumps(plan, sort_keys=True).encode()).hexdigest()[:8]
+
+
+def _machine():
+    from .machine import machine_name
+
+    return os.environ.get(MACHINE_ENV) or machine_name()
+
+
+def _write_json(path, data):
+    """Write ``data`` to ``path`` atomically (a reader never sees half a file)."""
+    tmp = f"{path}.{os.getpid()}.tmp"
+    with open(tmp, "w", encoding="utf-8") as fh:
+        json.dump(data, fh)
+    os.replace(tmp, path)
+
+
+class ProcessRecords:
+    """One paired measurement's folder: ``saved()``, ``save(i, record)``, ``finish(figures)``.
+
+    ``folder``: the folder's path (made if missing).
+    """
+
+    def __init__(self, folder):
+        self.folder = folder
+        os.makedirs(folder, exist_ok=True)
+
+    @classmethod
+    def for_run(cls, plan, results=None):
+        """The folder of this run's ``plan`` under ``results`` (default: the asv run's
+        results_dir; a new temporary folder outside asv): an unfinished one of the
+        same commit, environment and plan is resumed, a finished one is not reused."""
+        if results is None:
+            from .asv_paths import results_dir
+
+            results = results_dir()
+        if results is None:
+            return cls(tempfile.mkdtemp(prefix="parbench-paired-"))
+        commit = (os.environ.get("ASV_COMMIT") or "nocommit")[:8]
+        env = os.environ.get("ASV_ENV_NAME") or "noenv"
+        env = hashlib.sha256(env.encode()).hexdigest()[:8] if len(env) > 40 else env
+        base = os.path.join(results, "paired", _machine(), f"{commit}-{env}-{plan_hash(plan)}")
+        folder, n = base, 1
+        while os.path.exists(os.path.join(folder, FIGURES)):
+            n += 1
+            folder = f"{base}-{n}"
+        return cls(folder)
+
+    def saved(self):
+        """{process index: record} of the processes already saved here."""
+        out = {}
+        for name in sorted(os.listdir(self.folder)):
+            m = _PROCESS.match(name)
+            if m:
+                try:
+                    with open(os.path.join(self.folder, name), encoding="utf-8") as fh:
+                        out[int(m.group(1))] = json.load(fh)
+                except (OSError, ValueError):
+                    continue  # a file cut by a crash of the machine: measured again
+        return out
+
+    def save(self, index, record):
+        """Keep process ``index``'s ``record`` (a JSON-able dict)."""
+        _write_json(os.path.join(self.folder, f"process-{index}.json"), record)
+
+    def finish(self, figures):
+        """Write figures.json (``figures``: JSON-able) and so mark the measurement finished."""
+        path = os.path.join(self.folder, FIGURES)
+        _write_json(path, figures)
+        return path
