@@ -1,4 +1,5 @@
-"""``python -m benchmarks.compare A B``: two runs' paired figures compared by their intervals.
+"""``python -m benchmarks.compare A B``: two runs' paired figures compared by their intervals,
+and the runs' machine state (``benchmarks.report.fingerprint``).
 
 The entry point of ``benchmarks.report.compare`` (see its docstring, and ``--help``).
 """

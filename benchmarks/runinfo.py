@@ -15,11 +15,17 @@ import platform
 import tempfile
 
 from . import common, pairs
+from .report.fingerprint import cpu_list
 from .report.settings import encode
 
 
 def collect_settings():
-    """{"workers", "dtype", "sizes", "python", "paired", "load", <backend>: "k=v, ..."}."""
+    """{"workers", "dtype", "sizes", "python", "paired", "load", "affinity", "machine_name",
+    "cpu", <backend>: "k=v, ..."}.
+
+    affinity: the CPUs of ``os.sched_getaffinity`` as a compact list ("0-1");
+    machine_name and cpu: ``measuring.machine.describe()``'s hardware name and CPU line.
+    """
     settings = {
         "dtype": common.dtype(),
         "sizes": common.size_set(),
@@ -33,6 +39,14 @@ def collect_settings():
         settings["load"] = "load average before the run: {:.2f} {:.2f} {:.2f}".format(
             *os.getloadavg()
         )
+        if hasattr(os, "sched_getaffinity"):  # Linux: the CPUs this run may use
+            settings["affinity"] = cpu_list(os.sched_getaffinity(0))
+        try:
+            from measuring.machine import describe
+
+            settings.update({k: v for k, v in describe().items() if k in ("machine_name", "cpu")})
+        except Exception as exc:  # the hardware facts are not worth the backends' lines
+            settings["machine_name"] = f"unknown ({type(exc).__name__}: {exc})"
         from kernels.availability import backend_report
         from kernels.validate import check_workers
 

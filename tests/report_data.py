@@ -364,3 +364,55 @@ needs_chromium = pytest.mark.skipif(
     site_browser.find_chromium() is None,
     reason="chromium not installed (as root: apt-get install -y chromium)",
 )
+
+
+#: the machine state of a run of ``write_state_runs``: roofs (GB/s), the paired serial
+#: numpy sum time at SUM_N[-1] (8e6 bytes: 8 GB/s [7.62, 8.42]) and RunInfo's settings
+STATE = {
+    "read": 30.0,
+    "triad": 25.0,
+    "sum serial": (1e-3, 0.95e-3, 1.05e-3),
+    "info": {
+        "workers": "2",
+        "affinity": "0-1",
+        "load": "load average before the run: 0.20 0.30 0.40",
+        "machine_name": "test-f6m85s7-2c-l3_32m-24g-abcdef",
+        "dtype": "float64",
+    },
+}
+
+
+def state(**changes):
+    """STATE with ``changes`` (keyword "info" updates the settings, the others replace)."""
+    out = {**STATE, "info": dict(STATE["info"])}
+    out["info"].update(changes.pop("info", {}))
+    out.update(changes)
+    return out
+
+
+def _add_state(res, path, values):
+    """Add ``values`` (a STATE-like dict) to the run file ``path`` and to benchmarks.json."""
+    bench = Benchmarks()
+    bench.add("roof.MemoryRoof.track_read", [], [], [values["read"]], unit="GB/s")
+    bench.add("roof.MemoryRoof.track_triad", [], [], [values["triad"]], unit="GB/s")
+    params = [["serial"], ["numpy"], SUM_N]
+    triples = [None, values["sum serial"]]
+    names = ["mode", "backend", "N"]
+    bench.add_intervals("paired.VectorSumTimeSerial", params, names, triples, unit="seconds")
+    lines = encode(values["info"])
+    bench.add("runinfo.RunInfo.track_info", [lines], ["settings"], [2] * len(lines), "workers")
+    data = json.loads(path.read_text())
+    data["results"].update(bench.rows)
+    path.write_text(json.dumps(data))
+    meta = json.loads((res / "benchmarks.json").read_text())
+    meta.update(bench.meta)
+    (res / "benchmarks.json").write_text(json.dumps(meta, indent=4, sort_keys=True))
+
+
+def write_state_runs(root, state_a=None, state_b=None):
+    """``write_compare_runs`` with each run's machine state (STATE unless given): the
+    roofs, the paired serial sum time and RunInfo.  (results directory, [A's, B's file])."""
+    res, paths = write_compare_runs(root)
+    for path, values in zip(paths, (state_a or STATE, state_b or STATE)):
+        _add_state(res, path, values)
+    return res, paths

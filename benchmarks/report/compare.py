@@ -4,9 +4,15 @@ A and B are each a commit hash (prefix) of a run under the results directory, or
 the path of an asv result JSON file.  Every paired figure (``records.read``:
 speedup, time, end-to-end cost, roof percent, seed ratio) present in both with
 its 95% interval is compared: the two intervals overlap (no difference shown) or
-they do not (the runs differ beyond their intervals, or the machine did).  It
-prints the pairs that do not overlap, with both intervals, then the share that
-overlap per quantity and in all.
+they do not.  It prints both runs' machine state (``fingerprint``: machine, workers,
+affinity, load at the start, the read and triad roofs, one thread's read bandwidth)
+with the facts that differ, then the pairs that do not overlap, with both
+intervals and a verdict, then the share that overlap per quantity and in all.
+
+The verdict of a pair that does not overlap: "disagree" when the two
+fingerprints match (the runs differ beyond their intervals); "different machine
+state" when a fact differs beyond its interval (the machine, not the code, may
+be what changed); "different machine" when the runs are of two machines.
 
 ``asv compare`` compares one number per benchmark without any interval, so on a
 machine whose speed drifts it flags drift as change; this compares the intervals.
@@ -21,11 +27,11 @@ import os
 import sys
 
 from ..intervals import overlap
-from . import records
+from . import fingerprint, records
 from .results import Run, SelectionError, find_runs, format_date, read_header, select_runs
 from .tables import fmt, plain_table
 
-DIFFER_HEADER = ("quantity", "kernel", "mode", "backend", "N", "A", "B")
+DIFFER_HEADER = ("quantity", "kernel", "mode", "backend", "N", "A", "B", "verdict")
 SHARE_HEADER = ("quantity", "overlap", "compared", "share")
 
 
@@ -81,18 +87,41 @@ def _cell(quantity, iv):
     return fmt(iv, spec, suffix)
 
 
-def report_lines(run_a, run_b, pairs, only_a, only_b):
-    """The printed comparison of ``compare``'s ``pairs`` (counts of keys in one run only)."""
+def state_lines(fp_a, fp_b):
+    """The fingerprints side by side, the facts that differ and the runs that started loaded."""
+    diffs = fingerprint.differences(fp_a, fp_b)
+    lines = ["", "machine state (fingerprint):", fingerprint.table(fp_a, fp_b)]
+    names = ", ".join(k for k, *_ in diffs)
+    lines.append(f"facts that differ beyond their intervals: {names or 'none'}")
+    started = [name for name, fp in (("A", fp_a), ("B", fp_b)) if fingerprint.loaded(fp)]
+    if started:
+        lines.append(
+            f"started loaded (1-minute load above {fingerprint.LOADED_PER_CORE} per core, "
+            f"named, not a difference): {', '.join(started)}"
+        )
+    return lines
+
+
+def report_lines(run_a, run_b, pairs, only_a, only_b, fps=None):
+    """The printed comparison of ``compare``'s ``pairs`` (counts of keys in one run only).
+
+    ``fps``: the runs' fingerprints (A's, B's); computed when not given.
+    """
+    fp_a, fp_b = fps or (fingerprint.fingerprint(run_a), fingerprint.fingerprint(run_b))
+    verdict = fingerprint.verdict(fingerprint.differences(fp_a, fp_b))
     lines = [f"{name}: {describe(run)}" for name, run in (("A", run_a), ("B", run_b))]
+    lines += state_lines(fp_a, fp_b)
+    lines.append("")
     lines.append(
         f"compared: {len(pairs)} paired figures with a 95% interval in both runs "
         f"(only in A: {only_a}, only in B: {only_b})"
     )
     apart = [p for p in pairs if not p[3]]
-    lines += ["", f"intervals that do not overlap: {len(apart) or 'none'}"]
+    count = f"{len(apart)}, verdict: {verdict}" if apart else "none"
+    lines += ["", f"intervals that do not overlap: {count}"]
     if apart:
         cells = [
-            (q, k, m, b, "-" if n is None else str(n), _cell(q, a), _cell(q, bb))
+            (q, k, m, b, "-" if n is None else str(n), _cell(q, a), _cell(q, bb), verdict)
             for (q, k, m, b, n), a, bb, _ in apart
         ]
         lines.append(plain_table(cells, DIFFER_HEADER))
@@ -113,8 +142,13 @@ def build_parser():
         prog="python -m benchmarks.compare",
         description=(
             "Compare the paired figures (speedups, times, end-to-end costs, % roof, seed "
-            "ratios) of two asv runs by their 95% intervals: lists the figures whose "
-            "intervals do not overlap and the share that overlap, per quantity and in all."
+            "ratios) of two asv runs by their 95% intervals: prints both runs' machine "
+            "state (machine, workers, affinity, load at the start, read and triad roofs, "
+            "one thread's read bandwidth) and the facts that differ, lists the figures "
+            "whose intervals do not overlap with a verdict, and the share that overlap, "
+            "per quantity and in all. Verdict: 'disagree' where the machine states "
+            "match, 'different machine state' where a fact differs beyond its interval, "
+            "'different machine' for runs of two machines."
         ),
         epilog="Exit status: 0 compared, 1 nothing comparable, 2 bad selection.",
     )
@@ -156,6 +190,7 @@ def main(argv=None, out=None):
             file=sys.stderr,
         )
         return 1
-    lines = report_lines(run_a, run_b, pairs, len(set(a) - set(b)), len(set(b) - set(a)))
+    fps = (fingerprint.fingerprint(run_a, a), fingerprint.fingerprint(run_b, b))
+    lines = report_lines(run_a, run_b, pairs, len(set(a) - set(b)), len(set(b) - set(a)), fps)
     print("\n".join(lines), file=out)
     return 0
