@@ -46,9 +46,12 @@ def import_mpi():
     where the MPI library cannot be loaded).
     """
     global _owned
+    import mpi4py  # a package blocked in sys.modules (None) raises ImportError here
+
     if "mpi4py.MPI" in sys.modules:
-        return sys.modules["mpi4py.MPI"]
-    import mpi4py
+        from mpi4py import MPI
+
+        return MPI
 
     take = mpi4py.rc.finalize is None and "MPI4PY_RC_FINALIZE" not in os.environ
     if take:
