@@ -76,9 +76,11 @@ def owns_finalize():
 
 
 def _finalize_at_exit():
-    from mpi4py import MPI
-
     from . import spawn
+
+    MPI = sys.modules.get("mpi4py.MPI")  # the module MPI started with, however mpi4py is now
+    if MPI is None:
+        return
 
     if spawn.process_manager_lost():
         return  # MPI_Finalize would crash (or hang): see the module docstring
