@@ -17,6 +17,7 @@ second host mid-call gives WorkerError within 10 s; a 2-node ``sbatch`` job;
 IPython Parallel engines on both hosts with the controller on the first.
 """
 
+import glob
 import json
 import os
 import signal
@@ -25,10 +26,13 @@ import sys
 import time
 from pathlib import Path
 
+import psutil
 import pytest
 
 from cluster.testbed import SCRIPT, STATE, TCP, Cluster, Job
 from kernels.base import WorkerError
+from kernels.memory import SHM_DIR
+from kernels.mpi import segments
 
 ROOT = Path(__file__).resolve().parent.parent
 CANNOT = 3  # testcluster.sh's exit status for "cannot run here"
@@ -80,6 +84,7 @@ def cluster():
     if Cluster.load() is not None or _namespaces():
         pytest.skip("a test cluster is already up (scripts/testcluster.sh status); not touched")
     before = {"netns_mounted": _netns_mounted()}
+    shm_before = set(glob.glob(os.path.join(SHM_DIR, segments.PREFIX + "*")))
     up = _script("up")
     assert up.returncode == 0, up.stdout + up.stderr
     c = Cluster.load()
@@ -87,6 +92,21 @@ def cluster():
     c.daemons = [int(p.read_text()) for p in STATE.glob("**/*.pid")]
     yield c
     _script("down")
+    _remove_job_segments(shm_before)
+
+
+def _remove_job_segments(before):
+    """Remove the MPICH shared-memory files the cluster's jobs left (the hosts share this
+    machine's /dev/shm): those made since ``before`` that no live process maps.
+
+    Across hosts the launcher owns the job (README: "Beyond one host"), and a rank
+    killed on purpose here (or one the launcher killed after it) never finalizes.
+    """
+    new = set(glob.glob(os.path.join(SHM_DIR, segments.PREFIX + "*"))) - before
+    if new:
+        new -= set(segments.mapped_segments(psutil.pids()))
+        print(f"testcluster: removed the jobs' segments {sorted(new)}")
+        segments.remove(sorted(new))
 
 
 # ------------------------------------------------------------------ up, ssh

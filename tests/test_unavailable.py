@@ -14,6 +14,7 @@ test_multiprocessing.py.
 """
 
 import ast
+import importlib
 import json
 import math
 import os
@@ -45,6 +46,7 @@ pytestmark = pytest.mark.timeout(60)
 
 
 def test_backend_module_that_cannot_be_imported(monkeypatch):
+    importlib.import_module("kernels.opencl")  # the package, whose backend module is hidden
     monkeypatch.setitem(sys.modules, "kernels.opencl.backend", None)
     monkeypatch.delattr(kernels.opencl, "backend", raising=False)
     with pytest.raises(BackendUnavailable, match=r"backend 'opencl' cannot be imported"):
