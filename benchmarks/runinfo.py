@@ -88,19 +88,18 @@ def _cache_path():
     file is named after that parent (pid and start time) and the commit.
     Outside asv (the parent is not ``asv run``) there is no cache.
     """
-    try:
-        import psutil
+    from measuring.asv_paths import asv_run_parent
 
-        parent = psutil.Process(os.getppid())
-        args = parent.cmdline()
-        if not any(os.path.basename(a) == "asv" for a in args) or "run" not in args:
-            return None
+    parent = asv_run_parent()
+    if parent is None:
+        return None
+    try:
         started = int(parent.create_time())
         folder = _cache_dir()
     except Exception:
         return None
     commit = os.environ.get("ASV_COMMIT", "none")[:12]
-    return os.path.join(folder, f"{CACHE_PREFIX}{os.getppid()}-{started}-{commit}.json")
+    return os.path.join(folder, f"{CACHE_PREFIX}{parent.pid}-{started}-{commit}.json")
 
 
 def _remove_stale(folder):
