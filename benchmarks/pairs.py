@@ -34,6 +34,11 @@ runs ``processes()`` processes one after the other, each as
 sys.path (so ``kernels`` is the installed one of the benchmarked commit), and
 returns {key: Interval or skip reason}.  Keys: (quantity, kernel, mode,
 backend, N); see ``key``.
+
+Each process measures every figure once, in the same order, and the processes
+follow one another, so a figure's processes are spread evenly over the whole
+paired phase (about 3 minutes apart on the default sizes): a machine that
+drifts during the run widens that figure's interval instead of shifting it.
 """
 
 import json
