@@ -36,7 +36,7 @@ BUDGET_S = 0.3
 
 
 def _sizes(kind):
-    return SIZES[common.size_set()][kind]
+    return SIZES[common.SETTINGS.size_set][kind]
 
 
 class _PingPong(common.Benchmark):
@@ -47,7 +47,7 @@ class _PingPong(common.Benchmark):
         from kernels.mpi.pingpong import SpawnedPeer
 
         try:
-            if "mpi" not in common.selected_backends(BACKENDS):
+            if "mpi" not in common.SETTINGS.selected_backends(BACKENDS):
                 raise BackendUnavailable("PARBENCH_BACKENDS leaves out mpi")
             self.peer = SpawnedPeer()
         except BackendUnavailable as exc:

@@ -9,14 +9,14 @@ triad counts 24 bytes per element (two reads, one write), as STREAM does.
 
 import numpy as np
 
-from kernels import BACKENDS, BackendUnavailable
+from kernels import BackendUnavailable
 from kernels.blas import BlasThreads
 from kernels.compiled import load_openmp_loops
-from kernels.facts import KERNELS
 from kernels.memory import fmt_bytes, memory_limit
 from kernels.validate import check_workers
+from measuring.timing import timing_samples
 
-from . import common, pairs
+from . import common
 
 READ_ELEMENTS = 2**26  # 512 MiB of float64
 TRIAD_ELEMENTS = 2**25  # 3 arrays x 256 MiB
@@ -42,7 +42,7 @@ class MemoryRoof(common.Benchmark):
 
         self.ext = _openmp_loops()
         self.blas = BlasThreads(1).start()
-        self.threads = check_workers(common.workers())
+        self.threads = check_workers(common.SETTINGS.workers)
         self.a = np.random.default_rng(2).uniform(-1, 1, READ_ELEMENTS)
         self.b = np.ones(TRIAD_ELEMENTS)
         self.c = np.ones(TRIAD_ELEMENTS)
@@ -53,7 +53,7 @@ class MemoryRoof(common.Benchmark):
         super().teardown()
 
     def _best_gbps(self, fn, nbytes):
-        return nbytes / min(common.timing_samples(fn, repeats=10, budget=6.0)) / 1e9
+        return nbytes / min(timing_samples(fn, repeats=10, budget=6.0)) / 1e9
 
     def track_read(self):
         return self._best_gbps(lambda: self.ext.stream_read(self.a, self.threads), self.a.nbytes)
@@ -65,35 +65,16 @@ class MemoryRoof(common.Benchmark):
         )
 
 
-class RoofFraction(common.Benchmark):
-    """Achieved bandwidth as % of the roof, with its 95% interval (``track_percent_low/high``).
-
-    A shared machine's memory bandwidth drifts by tens of percent over minutes,
-    so a kernel's GB/s divided by a roof measured minutes earlier is mostly
-    noise.  Here (``benchmarks.pairs``) each round times the resident kernel and
-    then several read kernels on the same host array (the compiled STREAM read
-    and triad, the numba and numpy sums); the round's roof is the fastest of
-    them and, for a sum (itself a read kernel), of the sum's own timing, so a
-    sum cannot exceed 100% because one read kernel lost more to a neighbour's
-    load than the backend did.  A matvec above 100% read faster than every
-    read kernel of that round.  At the largest N of the selected size set (with PARBENCH_SIZES=quick
-    the data fits in cache: a smoke test, not a roof).
-    """
-
-    params = [list(KERNELS), common.selected_backends(BACKENDS)]
-    param_names = ["kernel", "backend"]
-    unit = "%"
-    setup_cache = staticmethod(pairs.setup_cache)
-
-    def setup(self, cache, kernel, backend):
-        k = pairs.key("roof percent", kernel, "resident", backend, None)
-        self.value = [pairs.lookup(cache, k, i) for i in range(3)]
-
-    def track_percent(self, cache, kernel, backend):
-        return self.value[0]
-
-    def track_percent_low(self, cache, kernel, backend):
-        return self.value[1]
-
-    def track_percent_high(self, cache, kernel, backend):
-        return self.value[2]
+# RoofFraction: achieved bandwidth as % of the roof, with its 95% interval
+# (track_percent, track_percent_low/high), made from ``measuring.figures``.  A
+# shared machine's memory bandwidth drifts by tens of percent over minutes, so a
+# kernel's GB/s divided by a roof measured minutes earlier is mostly noise.  Here
+# (``measuring.pairs``) each round times the resident kernel and then several read
+# kernels on the same host array (the compiled STREAM read and triad, the numba and
+# numpy sums); the round's roof is the fastest of them and, for a sum (itself a
+# read kernel), of the sum's own timing, so a sum cannot exceed 100% because one
+# read kernel lost more to a neighbour's load than the backend did.  A matvec above
+# 100% read faster than every read kernel of that round.  At the largest N of the
+# selected size set (with PARBENCH_SIZES=quick the data fits in cache: a smoke
+# test, not a roof).
+globals().update(common.figure_classes(__name__))

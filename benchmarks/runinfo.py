@@ -14,7 +14,7 @@ import os
 import platform
 import tempfile
 
-from . import common, pairs
+from . import common
 from .report.fingerprint import cpu_list
 from .report.settings import encode
 
@@ -27,13 +27,13 @@ def collect_settings():
     machine_name and cpu: ``measuring.machine.describe()``'s hardware name and CPU line.
     """
     settings = {
-        "dtype": common.dtype(),
-        "sizes": common.size_set(),
+        "dtype": common.SETTINGS.dtype,
+        "sizes": common.SETTINGS.size_set,
         "python": platform.python_version(),
     }
     try:
         settings["paired"] = (
-            f"{pairs.processes()} processes x {pairs.rounds()} rounds,"
+            f"{common.SETTINGS.processes} processes x {common.SETTINGS.rounds} rounds,"
             " 95% order-statistic interval of the process medians"
         )
         settings["load"] = "load average before the run: {:.2f} {:.2f} {:.2f}".format(
@@ -50,8 +50,8 @@ def collect_settings():
         from kernels.availability import backend_report
         from kernels.validate import check_workers
 
-        settings["workers"] = str(check_workers(common.workers()))
-        for name, ok, info in backend_report(common.workers(), common.dtype()):
+        settings["workers"] = str(check_workers(common.SETTINGS.workers))
+        for name, ok, info in backend_report(common.SETTINGS.workers, common.SETTINGS.dtype):
             if ok:
                 info = ", ".join(
                     f"{k}={v}" for k, v in info.items() if k not in ("backend", "workers", "dtype")

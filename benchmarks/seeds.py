@@ -18,10 +18,10 @@ Sizes: every other N of the suite's (the seeds pickle whole arrays per call,
 so large N are slow; the results still share N with the suite's rows).
 """
 
-from kernels.facts import KERNELS
 from kernels.seeds import seed_version, variants
+from measuring.timing import median_time
 
-from . import common, pairs
+from . import common
 
 
 class _SeedKernel(common.Benchmark):
@@ -34,44 +34,24 @@ class _SeedKernel(common.Benchmark):
         self.call, _ = self.open_case(variant, self.kernel, n, factory=seed_version)
 
     def track_time(self, variant, n):
-        return common.median_time(self.call)
+        return median_time(self.call)
 
 
 class SeedMatVec(_SeedKernel):
     kernel = "matvec"
-    params = [variants("matvec"), common.sizes("matvec")[::2]]
+    params = [variants("matvec"), common.SETTINGS.sizes("matvec")[::2]]
     param_names = ["variant", "N"]
 
 
 class SeedVectorSum(_SeedKernel):
     kernel = "sum"
-    params = [variants("sum"), common.sizes("sum")[::2]]
+    params = [variants("sum"), common.SETTINGS.sizes("sum")[::2]]
     param_names = ["variant", "N"]
 
 
-class SeedRatio(common.Benchmark):
-    """Seed time / parbench backend time, with its 95% interval (``track_ratio_low/high``).
-
-    At the largest N of the seed benchmarks, both with resident data and the same
-    workers, timed in alternation in one process and repeated over processes
-    (``benchmarks.pairs``): > 1 means parbench is faster.
-    """
-
-    params = [[f"{kernel}:{variant}" for kernel in KERNELS for variant in variants(kernel)]]
-    param_names = ["kernel:variant"]
-    unit = "ratio"
-    setup_cache = staticmethod(pairs.setup_cache)
-
-    def setup(self, cache, case):
-        kernel, variant = case.split(":")
-        k = pairs.key("seed ratio", kernel, "resident", variant, common.sizes(kernel)[::2][-1])
-        self.value = [pairs.lookup(cache, k, i) for i in range(3)]
-
-    def track_ratio(self, cache, case):
-        return self.value[0]
-
-    def track_ratio_low(self, cache, case):
-        return self.value[1]
-
-    def track_ratio_high(self, cache, case):
-        return self.value[2]
+# SeedRatio: seed time / parbench backend time, with its 95% interval (track_ratio,
+# track_ratio_low/high), made from ``measuring.figures``: at the largest N of the
+# seed benchmarks, both with resident data and the same workers, timed in
+# alternation in one process and repeated over processes (``measuring.pairs``);
+# > 1 means parbench is faster.
+globals().update(common.figure_classes(__name__))

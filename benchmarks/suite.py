@@ -3,7 +3,7 @@
 Thin by design: it sizes the data, picks a backend by name, places the data,
 verifies one call against numpy, and times the kernel; it never branches on the
 backend.  Every benchmark is a ``track_`` returning median seconds per call,
-timed by ``common.median_time`` inside one process, because asv's own
+timed by ``measuring.timing.median_time`` inside one process, because asv's own
 ``time_`` benchmarks re-run setup (rank start-up, JIT, data placement) before
 every sample when a setup exists.
 
@@ -29,8 +29,12 @@ data is allocated; lower the limit with ``PARBENCH_MEMORY_LIMIT``).
 """
 
 from kernels import BACKENDS
+from measuring.cases import pooling_backends, remote_backends
+from measuring.timing import cold_time, median_time
 
 from . import common
+
+SETTINGS = common.SETTINGS
 
 
 class _Kernel(common.Benchmark):
@@ -48,7 +52,7 @@ class _Kernel(common.Benchmark):
         )
 
     def track_time(self, *params):
-        return common.median_time(self.call)
+        return median_time(self.call)
 
 
 class _Cold(_Kernel):
@@ -57,52 +61,52 @@ class _Cold(_Kernel):
     resident = False
 
     def track_time(self, *params):
-        return common.cold_time(self.call, self.opened[-1].release_placements)
+        return cold_time(self.call, self.opened[-1].release_placements)
 
 
 class MatVec(_Kernel):
     kernel = "matvec"
-    params = [common.selected_backends(BACKENDS), common.sizes("matvec")]
+    params = [SETTINGS.selected_backends(BACKENDS), SETTINGS.sizes("matvec")]
     param_names = ["backend", "N"]
 
 
 class MatVecEndToEnd(MatVec):
     resident = False
-    params = [common.remote_backends(), common.sizes("matvec")]
+    params = [remote_backends(SETTINGS), SETTINGS.sizes("matvec")]
 
 
 class MatVecEndToEndCold(_Cold):
     kernel = "matvec"
-    params = [common.pooling_backends(), common.sizes("matvec")]
+    params = [pooling_backends(SETTINGS), SETTINGS.sizes("matvec")]
     param_names = MatVec.param_names
 
 
 class MatVecSerial(_Kernel):
     kernel = "matvec"
     serial = True
-    params = [common.sizes("matvec")]
+    params = [SETTINGS.sizes("matvec")]
     param_names = ["N"]
 
 
 class VectorSum(_Kernel):
     kernel = "sum"
-    params = [common.selected_backends(BACKENDS), common.sizes("sum")]
+    params = [SETTINGS.selected_backends(BACKENDS), SETTINGS.sizes("sum")]
     param_names = ["backend", "N"]
 
 
 class VectorSumEndToEnd(VectorSum):
     resident = False
-    params = [common.remote_backends(), common.sizes("sum")]
+    params = [remote_backends(SETTINGS), SETTINGS.sizes("sum")]
 
 
 class VectorSumEndToEndCold(_Cold):
     kernel = "sum"
-    params = [common.pooling_backends(), common.sizes("sum")]
+    params = [pooling_backends(SETTINGS), SETTINGS.sizes("sum")]
     param_names = VectorSum.param_names
 
 
 class VectorSumSerial(_Kernel):
     kernel = "sum"
     serial = True
-    params = [common.sizes("sum")]
+    params = [SETTINGS.sizes("sum")]
     param_names = ["N"]

@@ -58,7 +58,7 @@ with open({out!r}, "w") as f:
 
 def plan():
     """This run's plan (``farm.measure.make_plan``) from the suite's switches."""
-    return make_plan(common.size_set(), common.workers())
+    return make_plan(common.SETTINGS.size_set, common.SETTINGS.workers)
 
 
 def _timelines_path(run_id):
@@ -122,7 +122,7 @@ def _lookup(cache, scheduler, field, *where):
 class Farm(common.Benchmark):
     """Makespan and efficiency of every (scheduler, distribution, T)."""
 
-    params = [list(SCHEDULERS), list(DISTRIBUTIONS), PLANS[common.size_set()]["T"]]
+    params = [list(SCHEDULERS), list(DISTRIBUTIONS), PLANS[common.SETTINGS.size_set]["T"]]
     param_names = ["scheduler", "distribution", "T"]
 
     def setup(self, cache, scheduler, distribution, count):

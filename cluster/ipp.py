@@ -13,7 +13,7 @@ row blocks (``DirectView.scatter``), checks one call against numpy, and times
 the seeds' resident call: push x, ``execute("y = A @ x")``, gather y (and
 ``execute("s = a.sum()")``, gather the partial sums).  Writes results.json:
 layout (each engine's addresses), the interface byte counters of the run, and
-median seconds per call (``benchmarks.common.timing_samples``).
+median seconds per call (``measuring.timing.timing_samples``).
 
 This is ipyparallel itself, not the ``ipyparallel`` backend (``kernels/ipyparallel``,
 whose cluster is private to 127.0.0.1).  Note: ipyparallel 9.2.0's
@@ -51,7 +51,7 @@ def _where():
 
 
 def _time(call):
-    from benchmarks.common import timing_samples
+    from measuring.timing import timing_samples
 
     call()
     samples = timing_samples(call)

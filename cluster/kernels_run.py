@@ -6,7 +6,7 @@
 Under ``kernels.mpi.world`` the backend uses the launcher's ranks (any hosts);
 otherwise it spawns ``--workers`` ranks on this host.  For each kernel and N:
 one call checked against numpy (``kernels.verify``), then, after 0.1 s of
-untimed calls, the median seconds per call (``benchmarks.common.timing_samples``:
+untimed calls, the median seconds per call (``measuring.timing.timing_samples``:
 batches of >= 2 ms, 3 to 9 samples, 2 s at most) of the resident call (data
 placed once: only x and y, or nothing but the partial sums, move), of the
 end-to-end call (the host array scattered to the ranks in every call), and of
@@ -28,7 +28,7 @@ SUM_N = [2**16, 2**20, 2**24]
 
 def _time(call, warm_s=0.1):
     """(median, samples) seconds per call, after ``warm_s`` seconds of untimed calls."""
-    from benchmarks.common import timing_samples
+    from measuring.timing import timing_samples
 
     end = time.perf_counter() + warm_s
     while time.perf_counter() < end:

@@ -1,6 +1,6 @@
 """The paired measurement's records, kept per process as each process ends.
 
-The paired measurement (benchmarks/pairs.py) runs K measuring processes one after
+The paired measurement (measuring/pairs.py) runs K measuring processes one after
 the other; each returns its per-round ratios of every figure.  Held only in memory,
 an interrupted run (Ctrl-C, asv's timeout, a killed asv) lost every process it had
 finished, and the per-process values behind an interval were thrown away.  A

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The main job on a fresh machine: install, asv over the default sizes, the site, the plots.
-# PARBENCH_SIZES=quick (and the other switches in benchmarks/common.py) pass through.
+# PARBENCH_SIZES=quick (and the other switches in measuring/settings.py) pass through.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh

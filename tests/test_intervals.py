@@ -1,4 +1,4 @@
-"""The interval code of benchmarks.intervals on synthetic data with a known ratio.
+"""The interval code of measuring.intervals on synthetic data with a known ratio.
 
 Every check draws seeded trials, so it gives the same answer each run; each
 can fail (the tests at the end show the former t interval failing the
@@ -11,9 +11,7 @@ import math
 import numpy as np
 import pytest
 
-from .helpers import benchmarks_module
-
-intervals = benchmarks_module("intervals")
+from measuring import intervals
 
 TRUE_RATIO = 1.63
 TRIALS = 2000

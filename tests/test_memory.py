@@ -11,6 +11,8 @@ import numpy as np
 import pytest
 
 from kernels import get_backend, memory
+from measuring import cases
+from measuring.settings import Settings
 
 from .helpers import (
     benchmarks_module,
@@ -109,11 +111,11 @@ def test_need_is_not_below_what_a_benchmark_setup_allocates(kernel, n, dtype, mo
     """The estimate covers the peak of the arrays numpy allocates in a real suite setup."""
     import tracemalloc
 
-    monkeypatch.setenv("PARBENCH_DTYPE", dtype)
     suite = benchmarks_module("suite")
+    monkeypatch.setattr(suite.common, "SETTINGS", Settings(dtype=dtype))
     bench = (suite.MatVec if kernel == "matvec" else suite.VectorSum)()
     be = get_backend("numpy", workers=2, dtype=dtype).open()  # opened before, as in setup
-    monkeypatch.setattr(suite.common, "get_backend", lambda *a, **k: be)
+    monkeypatch.setattr(cases, "get_backend", lambda *a, **k: be)
     tracemalloc.start()
     try:
         bench.setup("numpy", n)
@@ -128,8 +130,8 @@ def test_need_is_not_below_what_a_benchmark_setup_allocates(kernel, n, dtype, mo
 def test_case_too_large_for_a_lowered_limit_is_a_skip_before_allocating(monkeypatch):
     suite = benchmarks_module("suite")
     allocated = []
-    monkeypatch.setattr(suite.common, "make_matvec_inputs", lambda *a: allocated.append(a))
-    monkeypatch.setattr(suite.common, "make_sum_input", lambda *a: allocated.append(a))
+    monkeypatch.setattr(cases, "make_matvec_inputs", lambda *a: allocated.append(a))
+    monkeypatch.setattr(cases, "make_sum_input", lambda *a: allocated.append(a))
     monkeypatch.setenv(memory.LIMIT_ENV, "1MB")
     tag = new_tag("memory")
     monkeypatch.setenv("PARBENCH_TEST_TAG", tag)

@@ -1,13 +1,11 @@
-"""The paired measurement (benchmarks/pairs.py): what one process records, and the asv cache."""
+"""The paired measurement (measuring/pairs.py): what one process records, and the asv cache."""
 
 import json
-import os
 
 import pytest
 
-from .helpers import benchmarks_module
-
-pairs = benchmarks_module("pairs")
+from measuring import pairs
+from measuring.settings import PAIRED_DEFAULTS, Settings
 
 PLAN = {
     "workers": 2,
@@ -75,24 +73,27 @@ def test_setup_cache_runs_fresh_processes(monkeypatch):
         "PARBENCH_ROUNDS": "1",
     }.items():
         monkeypatch.setenv(var, value)
-    cache = pairs.setup_cache()
+    cache = pairs.setup_cache(Settings.from_environment())
     est, lo, hi, k, rounds = cache[pairs.key("speedup", "matvec", "resident", "numpy", 256)]
     assert k == 6 and rounds == 6 and lo <= est <= hi
     assert not [k for k in cache if k[3] not in ("numpy",)]  # only the selected backend
 
 
-def test_processes_and_rounds_switches(monkeypatch):
+def test_processes_and_rounds_switches():
     for too_few in ("1", "5"):
-        monkeypatch.setenv("PARBENCH_PROCESSES", too_few)
         with pytest.raises(ValueError, match="PARBENCH_PROCESSES=.*at least 6 processes"):
-            pairs.processes()
-    monkeypatch.setenv("PARBENCH_PROCESSES", "7")
-    monkeypatch.setenv("PARBENCH_ROUNDS", "4")
-    assert (pairs.processes(), pairs.rounds()) == (7, 4)
-    monkeypatch.delenv("PARBENCH_PROCESSES")
-    monkeypatch.setenv("PARBENCH_SIZES", "quick")
-    assert pairs.processes() == pairs.DEFAULTS["quick"][0]
-    assert os.environ["PARBENCH_ROUNDS"] == "4"
+            Settings.from_environment({"PARBENCH_PROCESSES": too_few})
+    s = Settings.from_environment({"PARBENCH_PROCESSES": "7", "PARBENCH_ROUNDS": "4"})
+    assert (s.processes, s.rounds) == (7, 4)
+    quick = Settings.from_environment({"PARBENCH_SIZES": "quick", "PARBENCH_ROUNDS": "4"})
+    assert (quick.processes, quick.rounds) == (PAIRED_DEFAULTS["quick"][0], 4)
+
+
+def test_the_plan_carries_the_settings_so_a_measuring_process_reads_no_environment():
+    s = Settings.from_environment({"PARBENCH_SIZES": "quick", "PARBENCH_DTYPE": "float32"})
+    plan = pairs.make_plan(s)
+    assert plan["dtype"] == "float32" and plan["sizes"]["sum"] == s.sizes("sum")
+    assert Settings.from_dict(json.loads(json.dumps(s.as_dict()))) == s
 
 
 def test_a_remote_backend_records_end_to_end_figures_and_its_copy_bound():

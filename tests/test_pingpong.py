@@ -14,6 +14,8 @@ import sys
 import numpy as np
 import pytest
 
+from measuring.settings import SIZES
+
 from .helpers import benchmarks_module
 
 pytestmark = pytest.mark.usefixtures("remove_leaked_mpich_segments")
@@ -103,7 +105,7 @@ def test_asv_size_sets_span_8_bytes_to_64_mib_and_quick_is_small(monkeypatch):
     assert min(default["latency"]) == 8 and max(default["bandwidth"]) == 64 * 2**20
     quick = bench.SIZES["quick"]
     assert max(quick["latency"] + quick["bandwidth"]) <= 65536
-    assert set(bench.SIZES) == set(benchmarks_module("common").SIZES)
+    assert set(bench.SIZES) == set(SIZES)
 
 
 class _FakeRun:

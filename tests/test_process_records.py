@@ -68,7 +68,7 @@ def test_outside_asv_a_temporary_folder(monkeypatch, tmp_path):
 DRIVER = """
 import sys
 sys.path.insert(0, {root!r})
-from benchmarks import pairs
+from measuring import pairs
 cache = pairs.setup_cache()
 print("figures", len(cache), flush=True)
 """

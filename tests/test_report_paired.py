@@ -194,7 +194,7 @@ def test_paired_notes_say_what_an_interval_means(paired_report):
     assert (
         "95% interval: the range that, over repeated runs of this measurement on this machine, "
         "contains the true ratio 95% of the time, from 3 processes x 4 rounds: see "
-        "benchmarks/intervals.py"
+        "measuring/intervals.py"
     ) in notes
     text = "\n".join(notes)
     assert "crossover N = smallest N from which the speedup's 95% interval lies above 1" in text

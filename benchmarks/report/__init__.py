@@ -20,7 +20,7 @@ For each machine and kernel (matvec, sum) it writes, under ``plots/<machine>/``:
 * ``report.html``               one self-contained page (no server, no network) with
   the run's settings, every figure written above, the tables and notes: open it first.
 
-A run with paired figures (``benchmarks.pairs``: every ratio timed in alternation
+A run with paired figures (``measuring.pairs``: every ratio timed in alternation
 and repeated over processes, with a 95% interval) is reported from them only:
 speedups, bandwidths, % roof and seed ratios with their intervals, bands in the
 figures, a crossover N defined from the intervals, the end-to-end cost and fastest
@@ -43,7 +43,7 @@ One job per module, each using only those before it:
 * ``compare``: ``python -m benchmarks.compare``, two runs' paired figures compared.
 
 It reads only asv's JSON and imports nothing of ``kernels`` but ``kernels.facts``
-(no backend), and of the suite only ``benchmarks.intervals`` (interval overlap).
+(no backend), and of the suite only ``measuring.intervals`` (interval overlap).
 asv imports every module under ``benchmarks/`` during discovery, where matplotlib
 is not installed: no module here imports more at top level than the standard
 library, numpy and ``kernels.facts``; matplotlib is imported inside the functions

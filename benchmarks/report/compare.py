@@ -26,7 +26,8 @@ import argparse
 import os
 import sys
 
-from ..intervals import overlap
+from measuring.intervals import overlap
+
 from . import fingerprint, records
 from .results import Run, SelectionError, find_runs, format_date, read_header, select_runs
 from .tables import fmt, plain_table

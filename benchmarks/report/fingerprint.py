@@ -42,8 +42,8 @@ import re
 from collections import namedtuple
 
 from kernels.facts import bytes_moved
+from measuring.intervals import overlap
 
-from ..intervals import overlap
 from . import records
 from .tables import plain_table
 

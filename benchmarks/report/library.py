@@ -1,17 +1,18 @@
 """The backends built on a library with calls of its own, against those calls (a summary section).
 
 ``markdown(run)``: a summary.md section from ``paired.MatVecLibraryRatio`` and
-``paired.VectorSumLibraryRatio`` (``benchmarks.pairs``'s ``library ratio``,
+``paired.VectorSumLibraryRatio`` (``measuring.pairs``'s ``library ratio``,
 each an estimate with its 95% interval over processes): at the smallest N the
 backend's resident call / the library's no-op call on the same workers (the
 backend's floor against the library's round trip), at the largest N the call /
 the library's call of the workers' compute alone.  "" when the run has none.
 """
 
-from .records import INTERVAL_METHODS, intervals
+from measuring.figures import of_quantity
+
+from .records import intervals
 from .tables import fmt
 
-CLASSES = {"matvec": "MatVecLibraryRatio", "sum": "VectorSumLibraryRatio"}
 #: what each point's ratio is measured against, and the target it is read with
 REFERENCE = {
     "smallest N": ("the library's no-op call (round trip)", 1.2),
@@ -22,9 +23,9 @@ REFERENCE = {
 def rows(run):
     """[(kernel, backend, at, Interval)] of the run's library ratios, kernels in order."""
     out = []
-    for kernel, cls in CLASSES.items():
-        for p, iv in intervals(run, cls, INTERVAL_METHODS):
-            out.append((kernel, str(p.get("backend")), str(p.get("at")), iv))
+    for fig in of_quantity("library ratio"):
+        for p, iv in intervals(run, fig.name, fig.methods):
+            out.append((fig.kernel, str(p.get("backend")), str(p.get("at")), iv))
     return out
 
 

@@ -1,9 +1,9 @@
-"""The paired figures of a run (``benchmarks.pairs``), read into records with their intervals.
+"""The paired figures of a run (``measuring.pairs``), read into records with their intervals.
 
 asv stores each paired figure as three benchmarks of the same parameters: the
 estimate and the two 95% bounds (``benchmarks.paired``, ``roof.RoofFraction``,
 ``seeds.SeedRatio``).  ``read`` joins them into one flat dict keyed as
-``benchmarks.pairs.key`` keys its cache, (quantity, kernel, mode, backend, N):
+``measuring.pairs.key`` keys its cache, (quantity, kernel, mode, backend, N):
 
 * ``speedup``: (kernel, resident | end-to-end, backend, N), serial numpy / backend;
 * ``time``: (kernel, serial | resident | end-to-end, backend, N), seconds per call
@@ -22,32 +22,20 @@ shows from intervals: a crossover N, the fastest backend at each N, bandwidth.
 import re
 from collections import namedtuple
 
-from ..intervals import contains, overlap
-from .results import SEED_RATIO_CLASS, is_number
+from measuring.figures import FIGURES, INTERVAL_METHODS, of_quantity
+from measuring.intervals import contains, overlap
 
-#: a figure and its 95% bounds (``benchmarks.intervals.Interval`` without the counts)
+from .results import is_number
+
+#: a figure and its 95% bounds (``measuring.intervals.Interval`` without the counts)
 Interval = namedtuple("Interval", "estimate low high")
 
-#: kernel -> quantity -> the classes of its (estimate, low, high) benchmarks (a run
-#: before the split of modes into classes has all modes in the first class)
-PAIRED_CLASSES = {
-    "matvec": {
-        "speedup": ("MatVecSpeedup", "MatVecSpeedupEndToEnd"),
-        "time": ("MatVecTime", "MatVecTimeEndToEnd", "MatVecTimeSerial"),
-        "end-to-end cost": ("MatVecEndToEndCost",),
-        "copy bound": ("MatVecCopyBound",),
-    },
-    "sum": {
-        "speedup": ("VectorSumSpeedup", "VectorSumSpeedupEndToEnd"),
-        "time": ("VectorSumTime", "VectorSumTimeEndToEnd", "VectorSumTimeSerial"),
-        "end-to-end cost": ("VectorSumEndToEndCost",),
-        "copy bound": ("VectorSumCopyBound",),
-    },
-}
-INTERVAL_METHODS = ("track_estimate", "track_low", "track_high")
-ROOF_CLASS = "RoofFraction"
-ROOF_METHODS = ("track_percent", "track_percent_low", "track_percent_high")
-SEED_METHODS = ("track_ratio", "track_ratio_low", "track_ratio_high")
+#: the per-kernel figures of benchmarks/paired.py read by ``_kernel_figures`` (a run
+#: before the split of modes into classes has all modes in the first class of a
+#: quantity; the library ratio has its own reader, ``benchmarks.report.library``)
+PAIRED_FIGURES = [f for f in FIGURES if f.module == "paired" and f.quantity != "library ratio"]
+(ROOF_FIGURE,) = of_quantity("roof percent")
+(SEED_FIGURE,) = of_quantity("seed ratio")
 QUANTITIES = ("speedup", "time", "end-to-end cost", "copy bound", "roof percent", "seed ratio")
 #: what a quantity's numbers are: (format spec, suffix after the estimate)
 FORMATS = {
@@ -86,13 +74,11 @@ def _kernel_figures(run, kernel, quantity, cls):
 def read(run):
     """{(quantity, kernel, mode, backend, N): Interval} of every paired figure of ``run``."""
     out = {}
-    for kernel, classes in PAIRED_CLASSES.items():
-        for quantity, names in classes.items():
-            for cls in names:
-                out.update(_kernel_figures(run, kernel, quantity, cls))
-    for p, iv in intervals(run, ROOF_CLASS, ROOF_METHODS):
+    for fig in PAIRED_FIGURES:
+        out.update(_kernel_figures(run, fig.kernel, fig.quantity, fig.name))
+    for p, iv in intervals(run, ROOF_FIGURE.name, ROOF_FIGURE.methods):
         out[("roof percent", p.get("kernel"), "resident", p.get("backend"), None)] = iv
-    for p, iv in intervals(run, SEED_RATIO_CLASS, SEED_METHODS):
+    for p, iv in intervals(run, SEED_FIGURE.name, SEED_FIGURE.methods):
         case = str(next(iter(p.values()), ""))
         if ":" in case:
             kernel, variant = case.split(":", 1)

@@ -18,6 +18,8 @@ import math
 import os
 from datetime import datetime, timezone
 
+from measuring.figures import of_quantity
+
 from . import settings
 
 #: kernel -> benchmark class per mode ("serial" is numpy with one worker, the baseline)
@@ -30,15 +32,18 @@ KERNEL_CLASSES = {
     },
 }
 TIME_METHOD = "track_time"
-ROOF_CLASS = "MemoryRoof"
-ROOF_METHODS = ("track_read", "track_triad")  # the first one present is the roof for "% roof"
+#: the absolute roof (roof.MemoryRoof, GB/s); the first method present is the roof for "% roof"
+READ_ROOF_CLASS = "MemoryRoof"
+READ_ROOF_METHODS = ("track_read", "track_triad")
 INFO_CLASS, INFO_METHOD = "RunInfo", "track_info"
 #: kernel GB/s / read-roof GB/s timed in alternation in one process (params kernel, backend)
-FRACTION_CLASS, FRACTION_METHOD = "RoofFraction", "track_percent"
+(_FRACTION,) = of_quantity("roof percent")
+FRACTION_CLASS, FRACTION_METHOD = _FRACTION.name, _FRACTION.methods[0]
 #: seed versions of the kernels (params variant, N); "seed-<backend>[-detail]"
 SEED_CLASSES = {"matvec": "SeedMatVec", "sum": "SeedVectorSum"}
 #: seed time / backend time timed in alternation at the largest seed N (param "kernel:variant")
-SEED_RATIO_CLASS, SEED_RATIO_METHOD = "SeedRatio", "track_ratio"
+(_SEED_RATIO,) = of_quantity("seed ratio")
+SEED_RATIO_CLASS, SEED_RATIO_METHOD = _SEED_RATIO.name, _SEED_RATIO.methods[0]
 
 DEFAULT_ITEMSIZE = 8  # float64, unless a "dtype" param or RunInfo says otherwise
 ITEMSIZES = {"float64": 8, "float32": 4, "f8": 8, "f4": 4, "double": 8, "single": 4}
@@ -331,8 +336,8 @@ class Run:
 
     def _roofs(self):
         out = {}
-        for method in ROOF_METHODS:
-            values = [v for _p, v in self.entries(ROOF_CLASS, method) if is_number(v)]
+        for method in READ_ROOF_METHODS:
+            values = [v for _p, v in self.entries(READ_ROOF_CLASS, method) if is_number(v)]
             if values:
                 out[method.replace("track_", "")] = float(values[0])
         return out

@@ -185,7 +185,7 @@ def bytes_formula(kernel, itemsize):
 
 INTERVAL_NOTE = (
     "95% interval: the range that, over repeated runs of this measurement on this machine, "
-    "contains the true ratio 95% of the time, from {how}: see benchmarks/intervals.py"
+    "contains the true ratio 95% of the time, from {how}: see measuring/intervals.py"
 )
 
 
@@ -232,7 +232,7 @@ def _definitions(run, paired):
         f"bandwidth = bytes moved / paired time per call: {moved} ({size}-byte elements)",
         "speedup = serial numpy (workers=1) time / backend time at the same N, the two timed "
         "in alternation in the same rounds of one process, repeated over processes "
-        "(benchmarks/pairs.py); crossover N = smallest N from which the speedup's 95% "
+        "(measuring/pairs.py); crossover N = smallest N from which the speedup's 95% "
         'interval lies above 1 at every larger N ("never" if none); floor = time per call '
         "at the smallest N measured",
         INTERVAL_NOTE.format(how=how),

@@ -14,7 +14,7 @@ round's by another (5%).  Scenarios:
   a heavy-tailed burst (one side slowed by 1 + Pareto(1.5)), the shape
   tests/test_intervals.py checks.
 
-Methods, each through ``benchmarks.intervals``: ``t`` is ``_t_interval`` (the
+Methods, each through ``measuring.intervals``: ``t`` is ``_t_interval`` (the
 method before: Student's t over the process medians), ``order`` is
 ``ratio_interval`` (the order-statistic interval of the median: j = 2 at
 K = 10, coverage 97.9%; j = 1, the range, at K = 6).  K x R: 5 x 8 (the former
@@ -60,7 +60,7 @@ def run(method, k, rounds, bad_share, tails, seed=2024):
 
 def main():
     sys.path.insert(0, ROOT)
-    from benchmarks import intervals
+    from measuring import intervals
 
     methods = [
         ("t", intervals._t_interval, 5, 8),

@@ -5,7 +5,7 @@ Run from the repository root: ``python measurements/ipyparallel/faster_paths.py
 log ran 3, with the t interval of then).  Each process opens the ipyparallel
 backend twice on the same machine, with local engines and with MPI engines
 (2 engines each; idle engines wait in zmq's poll and use no core), places the
-same data on both, and times in alternation (``benchmarks.common.alternate``):
+same data on both, and times in alternation (``measuring.timing.alternate``):
 
 * ``direct``: the backend's path, one DirectView ``apply_async`` to all engines;
 * ``per-engine``: one ``apply_async`` per engine, all sent, then all gathered;
@@ -16,7 +16,7 @@ same data on both, and times in alternation (``benchmarks.common.alternate``):
 
 for the sum at N = 2**10 and 2**22 and the matvec at N = 64 and 2048.  Each
 path's time / ``direct``'s, per round, becomes an estimate and 95% interval over
-the processes (``benchmarks.intervals.ratio_interval``).  Writes
+the processes (``measuring.intervals.ratio_interval``).  Writes
 ``faster_paths.json`` next to this file and prints a markdown table.
 """
 
@@ -67,8 +67,8 @@ def _calls(local, mpi, kernel, n):
 
 def one_process(rounds):
     """{"kernel N": {path: [per-round time / direct's time]}} of one process."""
-    from benchmarks.common import alternate
     from kernels.ipyparallel.backend import IPyParallelBackend
+    from measuring.timing import alternate
 
     out = {}
     with IPyParallelBackend(2) as local, IPyParallelBackend(2, engines="mpi") as mpi:
@@ -83,7 +83,7 @@ def one_process(rounds):
 
 
 def main(processes=6, rounds=6):
-    from benchmarks.intervals import ratio_interval
+    from measuring.intervals import ratio_interval
 
     groups = []
     for i in range(processes):

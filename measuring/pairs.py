@@ -3,9 +3,9 @@
 A speedup is the ratio of two times; timed minutes apart on a machine whose
 speed drifts, it is mostly that drift.  So each ratio here is measured as a pair:
 both sides on the same data, timed in turn, round after round, in one process
-(``common.alternate``), and the whole measurement is repeated in
-``processes()`` fresh processes, because the variation between processes is
-larger than within one.  ``benchmarks.intervals`` turns the per-process,
+(``measuring.timing.alternate``), and the whole measurement is repeated in
+several fresh processes (``Settings.processes``), because the variation between processes is
+larger than within one.  ``measuring.intervals`` turns the per-process,
 per-round ratios into an estimate and a 95% interval.
 
 What one process measures (``measure``), for the suite's backends and sizes:
@@ -29,11 +29,12 @@ What one process measures (``measure``), for the suite's backends and sizes:
   own call on the same workers, a no-op (smallest N) or the compute alone (largest N).
 
 ``setup_cache()`` (asv's, shared by every benchmark that reads these figures)
-runs ``processes()`` processes one after the other, each as
-``python -c "...measure..."`` with the benchmark directory appended to
-sys.path (so ``kernels`` is the installed one of the benchmarked commit), and
-returns {key: Interval or skip reason}.  Keys: (quantity, kernel, mode,
-backend, N); see ``key``.
+runs the settings' ``processes`` processes one after the other, each as
+``python -c "...measure..."`` with the checkout appended to sys.path (so
+``kernels`` and ``measuring`` are the installed ones of the benchmarked
+commit), and returns {key: Interval or skip reason}.  Keys: (quantity, kernel,
+mode, backend, N); see ``key``.  Which figures exist, under which asv names, is
+``measuring.figures``.
 
 Each process measures every figure once, in the same order, and the processes
 follow one another, so a figure's processes are spread evenly over the whole
@@ -55,46 +56,20 @@ from kernels.facts import KERNELS, bytes_moved
 from kernels.memory import InsufficientMemory
 from kernels.mpi.process_manager import die_with_parent
 
-from . import common
-from .intervals import min_processes, ratio_interval
+from .cases import case_inputs, place_case
+from .figures import LIBRARY_POINTS, seed_size
+from .intervals import ratio_interval
+from .settings import current
+from .timing import alternate
 
-PROCESSES_ENV = "PARBENCH_PROCESSES"
-ROUNDS_ENV = "PARBENCH_ROUNDS"
-#: processes and rounds per process of each size set (PARBENCH_PROCESSES/ROUNDS override).
-#: The interval is over processes (``benchmarks.intervals``): 10 gives the
-#: order-statistic interval [x(2), x(9)] (97.9%), which one bad process cannot
-#: widen past its neighbours; 4 rounds each keep the 40 rounds of the former 5 x 8.
-#: quick: 6, the fewest a 95% interval of the median can be had from, 2 rounds each.
-DEFAULTS = {"default": (10, 4), "quick": (6, 2)}
+#: the checkout that holds this package (appended to a measuring process's sys.path)
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 #: seconds of alternation one case may take in one process (a slow case gets fewer
 #: rounds, at least 3; the interval is over processes, so it keeps its meaning)
 CASE_SECONDS = 1.0
 #: seconds one measuring process may take before it is killed
 PROCESS_TIMEOUT_S = 1800
 MODES = ("resident", "end-to-end")
-#: where ``library ratio`` is measured (its N in the key): the floor, and the largest N
-LIBRARY_POINTS = ("smallest N", "largest N")
-
-
-def processes():
-    """Measuring processes per run (PARBENCH_PROCESSES, default by size set), >= 6.
-
-    6 is ``intervals.min_processes()``: fewer cannot give a 95% interval of the median.
-    """
-    raw = os.environ.get(PROCESSES_ENV)
-    n = int(raw) if raw else DEFAULTS[common.size_set()][0]
-    least = min_processes()
-    if n < least:
-        raise ValueError(
-            f"{PROCESSES_ENV}={n}: a 95% interval of the median needs at least {least} processes"
-        )
-    return n
-
-
-def rounds():
-    """Alternation rounds per process (PARBENCH_ROUNDS, default by size set), >= 1."""
-    raw = os.environ.get(ROUNDS_ENV)
-    return max(1, int(raw) if raw else DEFAULTS[common.size_set()][1])
 
 
 def key(quantity, kernel, mode, backend, n):
@@ -154,7 +129,7 @@ def _roof(rec, be, kernel, n, call, host, plan):
     try:
         calls = [call] + [c for c, _ in cands]
         pauses = [be.spin_after_call_s] + [0.0] * len(cands)
-        rows = common.alternate(
+        rows = alternate(
             calls,
             plan["rounds"],
             pauses,
@@ -180,12 +155,12 @@ def _roof(rec, be, kernel, n, call, host, plan):
 def _one_size(rec, base, be, kernel, n, plan):
     """Alternate baseline, resident and (remote backends) end-to-end calls at one N."""
     try:
-        inputs = common.case_inputs(kernel, n)
-        base_call, base_r = common.place_case(base, kernel, n, inputs)
-        call, placed = common.place_case(be, kernel, n, inputs)
+        inputs = case_inputs(kernel, n, plan["dtype"])
+        base_call, base_r = place_case(base, kernel, n, inputs)
+        call, placed = place_case(be, kernel, n, inputs)
         calls = [base_call, call]
         if be.data_is_remote:
-            e2e, _ = common.place_case(be, kernel, n, inputs, resident=False)
+            e2e, _ = place_case(be, kernel, n, inputs, resident=False)
             calls.append(e2e)
             largest = n == plan["sizes"][kernel][-1]
             if largest:
@@ -197,7 +172,7 @@ def _one_size(rec, base, be, kernel, n, plan):
     # the backend's sides run back to back; its workers' spin ends before the next round
     pauses = [0.0] * (len(calls) - 1) + [be.spin_after_call_s]
     hooks = [base.claim_threads] + [be.claim_threads] * (len(calls) - 1)
-    rows = common.alternate(
+    rows = alternate(
         calls,
         plan["rounds"],
         pauses,
@@ -238,7 +213,7 @@ def _library_ratio(rec, be, kernel, n, call, placed, inputs, plan):
     refs = be.reference_calls(kernel, placed, inputs[1] if kernel == "matvec" else None)
     smallest = n == plan["sizes"][kernel][0]
     reference = refs["no-op"] if smallest else refs["compute"]
-    rows = common.alternate(
+    rows = alternate(
         [call, reference], plan["rounds"], 0.0, repeats=1, min_batch=5e-3, max_seconds=CASE_SECONDS
     )
     at = LIBRARY_POINTS[0] if smallest else LIBRARY_POINTS[1]
@@ -280,11 +255,11 @@ def _seed_cases(rec, plan):
                 SEED_VERSIONS[variant].compares_to, workers=plan["workers"], dtype=plan["dtype"]
             ).open()
             opened.append(be)
-            inputs = common.case_inputs(kernel, n)
-            seed_call, _ = common.place_case(sv, kernel, n, inputs)
-            call, _ = common.place_case(be, kernel, n, inputs)
+            inputs = case_inputs(kernel, n, plan["dtype"])
+            seed_call, _ = place_case(sv, kernel, n, inputs)
+            call, _ = place_case(be, kernel, n, inputs)
             pauses = [sv.spin_after_call_s, be.spin_after_call_s]
-            rows = common.alternate(
+            rows = alternate(
                 [seed_call, call],
                 plan["seed_rounds"],
                 pauses,
@@ -315,35 +290,37 @@ def measure(plan):
     return rec
 
 
-def make_plan():
-    """The measurement plan of this run, from the environment switches (JSON-able dict)."""
+def make_plan(settings=None):
+    """The measurement plan of a run (JSON-able dict) from ``settings`` (default: ``current()``).
+
+    A measuring process reads everything from its plan, nothing from the environment.
+    """
     from kernels.seeds import SEED_VERSIONS, variants
 
-    seed_n = {kernel: common.sizes(kernel)[::2][-1] for kernel in KERNELS}
-    r = rounds()
-    backends = common.selected_backends(BACKENDS)
+    settings = settings or current()
+    backends = settings.selected_backends(BACKENDS)
     seeds = [
-        (kernel, v, seed_n[kernel])
+        (kernel, v, seed_size(settings, kernel))
         for kernel in KERNELS
         for v in variants(kernel)
         if SEED_VERSIONS[v].compares_to in backends
     ]
     return {
-        "workers": common.workers(),
-        "dtype": common.dtype(),
+        "workers": settings.workers,
+        "dtype": settings.dtype,
         "backends": backends,
-        "sizes": {kernel: list(common.sizes(kernel)) for kernel in KERNELS},
-        "rounds": r,
-        "seed_rounds": max(2, r // 2),
+        "sizes": {kernel: list(settings.sizes(kernel)) for kernel in KERNELS},
+        "rounds": settings.rounds,
+        "seed_rounds": max(2, settings.rounds // 2),
         "seeds": seeds,
-        "processes": processes(),
+        "processes": settings.processes,
     }
 
 
 _CHILD = """
 import json, sys
 sys.path.append({root!r})
-from benchmarks import pairs
+from measuring import pairs
 rec = pairs.measure(json.loads({plan!r}))
 with open({out!r}, "w") as f:
     json.dump({{"ratios": rec.ratios, "skips": rec.skips}}, f)
@@ -410,15 +387,18 @@ def figures_file(records, combined):
     return out
 
 
-def setup_cache():
+def setup_cache(settings=None):
     """asv's setup_cache: every paired figure of this run, {key: Interval tuple or reason}.
+
+    The plan comes from ``settings`` (asv passes none: this process's,
+    ``measuring.settings.current``).
 
     Each process's records are saved as it ends (``measuring.process_records``):
     a rerun after an interruption measures only the processes still missing.
     """
     from measuring.process_records import ProcessRecords
 
-    plan = make_plan()
+    plan = make_plan(settings)
     store = ProcessRecords.for_run(plan)
     records = store.saved()
     if records:
@@ -433,7 +413,7 @@ def setup_cache():
             if i in records:
                 continue
             t0 = time.monotonic()
-            r = _run_process(plan, os.path.join(tmp, f"{i}.json"), common.ROOT)
+            r = _run_process(plan, os.path.join(tmp, f"{i}.json"), ROOT)
             print(
                 f"parbench: paired process {i + 1}/{plan['processes']}"
                 f" {'done' if r else 'FAILED'} in {time.monotonic() - t0:.0f} s",

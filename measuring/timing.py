@@ -1,0 +1,101 @@
+"""The timing loops: wall-clock seconds per call, and several calls timed in alternation.
+
+* ``timing_samples`` / ``median_time``: the batched wall-clock loop (as timeit).
+* ``cold_time``: single calls, each after an untimed reset (a cold placement).
+* ``alternate``: several calls timed in turn, round after round, in one process,
+  so every side of a ratio sees the same moments of a machine whose speed drifts.
+"""
+
+import gc
+import statistics
+import time
+
+
+def timing_samples(fn, min_batch=2e-3, repeats=9, budget=2.0):
+    """Wall-clock seconds per call of ``fn()`` (time.perf_counter), one value per sample.
+
+    Calls are batched so one sample lasts at least ``min_batch`` seconds (so a
+    microsecond kernel is not lost in timer resolution), then up to ``repeats``
+    samples are taken, at least 3, stopping early once ``budget`` seconds are
+    spent.  The garbage collector is off during samples, as in timeit.
+    """
+
+    def sample(number):
+        gc_was_enabled = gc.isenabled()
+        gc.disable()
+        try:
+            start = time.perf_counter()
+            for _ in range(number):
+                fn()
+            return (time.perf_counter() - start) / number
+        finally:
+            if gc_was_enabled:
+                gc.enable()
+
+    number = 1
+    per_call = sample(number)
+    while per_call * number < min_batch:
+        number = min(max(2 * number, int(min_batch / max(per_call, 1e-9)) + 1), 10**6)
+        per_call = sample(number)
+    samples, spent = [per_call], per_call * number
+    while len(samples) < repeats and (len(samples) < 3 or spent < budget):
+        samples.append(sample(number))
+        spent += samples[-1] * number
+    return samples
+
+
+def cold_time(fn, reset, repeats=5, budget=2.0):
+    """Median seconds of single calls of ``fn()``, each after an untimed ``reset()``.
+
+    For a call whose first run differs from the next (a cold placement): no
+    batching, at least 3 calls, at most ``repeats``, stopping once ``budget``
+    seconds of calls are spent.
+    """
+    samples = []
+    while len(samples) < repeats and (len(samples) < 3 or sum(samples) < budget):
+        reset()
+        start = time.perf_counter()
+        fn()
+        samples.append(time.perf_counter() - start)
+    return statistics.median(samples)
+
+
+def median_time(fn, **kwargs):
+    """Median of ``timing_samples(fn, **kwargs)``: seconds per call."""
+    return statistics.median(timing_samples(fn, **kwargs))
+
+
+def alternate(
+    calls, rounds, pauses=0.3, repeats=3, budget=1.0, min_batch=2e-3, before=None, max_seconds=None
+):
+    """Time each of ``calls`` in turn, ``rounds`` times, in this process.
+
+    Returns one list per round holding, for each call, its ``timing_samples``
+    (seconds per call).  After call i's samples the loop sleeps ``pauses[i]``
+    seconds (one number: the same after every call), so spinning workers of one
+    side (MPI ranks spin 0.25 s after a call) are idle when the next side is
+    timed.  Both sides of a ratio then see the same moments of a machine whose
+    speed drifts.  ``before[i]`` (optional) runs, untimed, before call i's
+    samples, and so does one untimed call of call i: it wakes workers that went
+    to sleep during the other side's turn (MPI ranks sleep after spinning).
+    ``max_seconds``: stop early, after at least 3 rounds, when another round
+    would end past it (a slow case gets fewer rounds; its processes still count).
+    """
+    if not isinstance(pauses, (list, tuple)):
+        pauses = [pauses] * len(calls)
+    before = before or [None] * len(calls)
+    result, start = [], time.perf_counter()
+    for done in range(rounds):
+        spent = time.perf_counter() - start
+        if max_seconds is not None and done >= 3 and spent * (done + 1) / done > max_seconds:
+            break
+        row = []
+        for call, pause, hook in zip(calls, pauses, before):
+            if hook is not None:
+                hook()
+            call()
+            row.append(timing_samples(call, min_batch=min_batch, repeats=repeats, budget=budget))
+            if pause:
+                time.sleep(pause)
+        result.append(row)
+    return result
