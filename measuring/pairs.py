@@ -59,6 +59,8 @@ from kernels.mpi.process_manager import die_with_parent
 from .cases import case_inputs, place_case
 from .figures import LIBRARY_POINTS, seed_size
 from .intervals import ratio_interval
+from .process_records import ProcessRecords
+from .progress import Reporter
 from .settings import current
 from .timing import alternate
 
@@ -275,8 +277,11 @@ def _seed_cases(rec, plan):
                 o.close()
 
 
-def measure(plan):
-    """One process's paired measurements of ``plan`` (see ``make_plan``): a _Recorder."""
+def measure(plan, progress=None):
+    """One process's paired measurements of ``plan`` (see ``make_plan``): a _Recorder.
+
+    ``progress``: a ``measuring.progress.Reporter`` told what is measured (optional).
+    """
     rec = _Recorder()
     for kernel in KERNELS:
         for backend in plan["backends"]:
@@ -285,7 +290,11 @@ def measure(plan):
                 file=sys.stderr,
                 flush=True,
             )
+            if progress is not None:
+                progress.update(f"{kernel} {backend}")
             _backend_cases(rec, kernel, backend, plan)
+    if progress is not None and plan["seeds"]:
+        progress.update("the seeds' ratios")
     _seed_cases(rec, plan)
     return rec
 
@@ -321,15 +330,19 @@ _CHILD = """
 import json, sys
 sys.path.append({root!r})
 from measuring import pairs
-rec = pairs.measure(json.loads({plan!r}))
+from measuring.progress import Reporter
+rec = pairs.measure(json.loads({plan!r}), Reporter.from_json({progress!r}))
 with open({out!r}, "w") as f:
     json.dump({{"ratios": rec.ratios, "skips": rec.skips}}, f)
 """
 
 
-def _run_process(plan, out, root):
-    """One measuring process; returns its records, or None (the reason printed) if it failed."""
-    code = _CHILD.format(root=root, plan=json.dumps(plan), out=out)
+def _run_process(plan, out, root, progress):
+    """One measuring process; returns its records, or None (the reason printed) if it failed.
+
+    ``progress``: the run's ``measuring.progress.Reporter``, which the process continues.
+    """
+    code = _CHILD.format(root=root, plan=json.dumps(plan), out=out, progress=progress.as_json())
     with tempfile.TemporaryDirectory(prefix="parbench-paired-") as cwd:
         try:
             done = subprocess.run(
@@ -396,8 +409,6 @@ def setup_cache(settings=None):
     Each process's records are saved as it ends (``measuring.process_records``):
     a rerun after an interruption measures only the processes still missing.
     """
-    from measuring.process_records import ProcessRecords
-
     plan = make_plan(settings)
     store = ProcessRecords.for_run(plan)
     records = store.saved()
@@ -408,12 +419,16 @@ def setup_cache(settings=None):
             file=sys.stderr,
             flush=True,
         )
+    progress = Reporter("paired measurement", total=plan["processes"])
+    for r in records.values():
+        progress.process_done(r.get("seconds", 0.0))
     with tempfile.TemporaryDirectory(prefix="parbench-pairs-") as tmp:
         for i in range(plan["processes"]):
             if i in records:
                 continue
             t0 = time.monotonic()
-            r = _run_process(plan, os.path.join(tmp, f"{i}.json"), ROOT)
+            r = _run_process(plan, os.path.join(tmp, f"{i}.json"), ROOT, progress)
+            progress.process_done(time.monotonic() - t0)
             print(
                 f"parbench: paired process {i + 1}/{plan['processes']}"
                 f" {'done' if r else 'FAILED'} in {time.monotonic() - t0:.0f} s",

@@ -10,6 +10,14 @@ source .venv/bin/activate
 export PARBENCH_MACHINE=${PARBENCH_MACHINE:-$(python -m measuring.machine)}
 machine=$PARBENCH_MACHINE  # also names the paired measurement's records (measuring/process_records.py)
 asv machine --yes --machine "$machine" --cpu "$(python -m measuring.machine --cpu)"
+# asv shows a benchmark's output only when it ends, and the paired measurement is one
+# setup_cache of most of the run: its progress goes to a file that a follower prints
+# here every 30 s (measuring/progress.py)
+progress_file=$(mktemp -t parbench-progress.XXXXXX)
+export PARBENCH_PROGRESS=$progress_file
+python -m measuring.progress "$progress_file" --while-pid $$ &
+follower=$!
+trap 'kill "$follower" 2>/dev/null; rm -f "$progress_file"' EXIT
 asv run --machine "$machine" "$@"
 asv publish
 # html/ works with no network: the vendored JS/CSS into html/vendor/, the CDN links pointed there

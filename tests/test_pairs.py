@@ -64,19 +64,24 @@ def test_a_skip_reason_reaches_the_cache():
 
 
 @pytest.mark.timeout(300)
-def test_setup_cache_runs_fresh_processes(monkeypatch):
-    """asv's setup_cache: PARBENCH_PROCESSES processes, each ``python -c``, results combined."""
+def test_setup_cache_runs_fresh_processes(monkeypatch, tmp_path):
+    """asv's setup_cache: PARBENCH_PROCESSES processes, each ``python -c``, results
+    combined; its progress file says what it did."""
+    progress = tmp_path / "progress.json"
     for var, value in {
         "PARBENCH_SIZES": "quick",
         "PARBENCH_BACKENDS": "numpy",
         "PARBENCH_PROCESSES": "6",
         "PARBENCH_ROUNDS": "1",
+        "PARBENCH_PROGRESS": str(progress),
     }.items():
         monkeypatch.setenv(var, value)
     cache = pairs.setup_cache(Settings.from_environment())
     est, lo, hi, k, rounds = cache[pairs.key("speedup", "matvec", "resident", "numpy", 256)]
     assert k == 6 and rounds == 6 and lo <= est <= hi
     assert not [k for k in cache if k[3] not in ("numpy",)]  # only the selected backend
+    state = json.loads(progress.read_text())
+    assert (state["done"], state["total"], state["left_s"]) == (6, 6, 0.0)
 
 
 def test_processes_and_rounds_switches():
