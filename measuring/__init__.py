@@ -5,6 +5,7 @@
 * ``cases``: which backends a figure exists for; one case's data, opened and verified.
 * ``pairs``: the paired measurement, every ratio timed in alternation over processes.
 * ``intervals``: the estimate and 95% interval of a figure from its processes.
+* ``stopping``: when a figure is known (its precision target) and when a tie is decided.
 * ``figures``: the table of the paired figures (asv names, units, parameters, keys).
 * ``process_records``: each measuring process's records, saved as it ends.
 * ``progress``: the paired phase's progress, printed in the terminal that started the run.

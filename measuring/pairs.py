@@ -56,9 +56,10 @@ from kernels.facts import KERNELS, bytes_moved
 from kernels.memory import InsufficientMemory
 from kernels.mpi.process_manager import die_with_parent
 
+from . import stopping
 from .cases import case_inputs, place_case
 from .figures import LIBRARY_POINTS, seed_size
-from .intervals import ratio_interval
+from .intervals import min_processes, ratio_interval
 from .process_records import ProcessRecords
 from .progress import Reporter
 from .settings import current
@@ -90,10 +91,14 @@ def _times(rows, side):
 
 
 class _Recorder:
-    """The records of one process: key -> per-round ratios, or key -> skip reason."""
+    """The records of one process: key -> per-round ratios, or key -> skip reason, and
+    case (kernel, backend, N as JSON) -> seconds spent on it."""
 
     def __init__(self):
-        self.ratios, self.skips = {}, {}
+        self.ratios, self.skips, self.seconds = {}, {}, {}
+
+    def spent(self, case, seconds):
+        self.seconds[json.dumps(list(case))] = round(seconds, 3)
 
     def add(self, k, values):
         self.ratios[json.dumps(k)] = values
@@ -228,18 +233,30 @@ def _host_copy(host):
     return lambda: np.copyto(dst, host)
 
 
+def _wanted(plan, case):
+    """True when ``case`` (kernel, backend or seed variant, N) is to be measured by this
+    process: every case, unless the plan lists the open ones (``only``)."""
+    only = plan.get("only")
+    return only is None or list(case) in only
+
+
 def _backend_cases(rec, kernel, backend, plan):
+    sizes = [n for n in plan["sizes"][kernel] if _wanted(plan, (kernel, backend, n))]
+    if not sizes:
+        return
     with get_backend("numpy", workers=1, dtype=plan["dtype"]) as base:
         try:
             be = get_backend(backend, workers=plan["workers"], dtype=plan["dtype"]).open()
         except BackendUnavailable as exc:
-            for n in plan["sizes"][kernel]:
+            for n in sizes:
                 for mode in MODES:
                     rec.skip(key("speedup", kernel, mode, backend, n), str(exc))
             return
         try:
-            for n in plan["sizes"][kernel]:
+            for n in sizes:
+                t0 = time.monotonic()
                 _one_size(rec, base, be, kernel, n, plan)
+                rec.spent((kernel, backend, n), time.monotonic() - t0)
         finally:
             be.close()
 
@@ -248,8 +265,10 @@ def _seed_cases(rec, plan):
     from kernels.seeds import SEED_VERSIONS, seed_version
 
     for kernel, variant, n in plan["seeds"]:
+        if not _wanted(plan, (kernel, variant, n)):
+            continue
         k = key("seed ratio", kernel, "resident", variant, n)
-        opened = []
+        opened, t0 = [], time.monotonic()
         try:
             sv = seed_version(variant, workers=plan["workers"], dtype=plan["dtype"]).open()
             opened.append(sv)
@@ -275,6 +294,7 @@ def _seed_cases(rec, plan):
         finally:
             for o in opened[::-1]:
                 o.close()
+            rec.spent((kernel, variant, n), time.monotonic() - t0)
 
 
 def measure(plan, progress=None):
@@ -323,6 +343,7 @@ def make_plan(settings=None):
         "seed_rounds": max(2, settings.rounds // 2),
         "seeds": seeds,
         "processes": settings.processes,
+        "budget_s": settings.budget_s,
     }
 
 
@@ -333,7 +354,7 @@ from measuring import pairs
 from measuring.progress import Reporter
 rec = pairs.measure(json.loads({plan!r}), Reporter.from_json({progress!r}))
 with open({out!r}, "w") as f:
-    json.dump({{"ratios": rec.ratios, "skips": rec.skips}}, f)
+    json.dump({{"ratios": rec.ratios, "skips": rec.skips, "case_seconds": rec.seconds}}, f)
 """
 
 
@@ -385,26 +406,88 @@ def combine(records):
     return result
 
 
-def figures_file(records, combined):
+def case_of(plan, k):
+    """The case (kernel, backend, N) whose measurement gives the figure ``k``.
+
+    The roof and the copy bound (N None) are measured at the largest N, a library
+    ratio at its point's N, the serial baseline's times with the first backend.
+    """
+    quantity, kernel, mode, backend, n = k
+    sizes = plan["sizes"].get(kernel, [])
+    if quantity == "seed ratio":
+        return (kernel, backend, n)
+    if n is None or n == LIBRARY_POINTS[1]:
+        n = sizes[-1]
+    elif n == LIBRARY_POINTS[0]:
+        n = sizes[0]
+    if mode == "serial":
+        backend = plan["backends"][0]
+    return (kernel, backend, n)
+
+
+def _keyed(record):
+    """A process record's ratios keyed by tuples, as ``measuring.stopping`` takes them."""
+    return {tuple(json.loads(k)): v for k, v in record["ratios"].items()}
+
+
+def figures_file(records, combined, plan, stopped_by):
     """figures.json's content: for every figure (its key as JSON), the interval (or the
-    skip reason) and each process's value (exp of the median of its log ratios, in
-    process order): what the interval was made from, kept for the report."""
+    skip reason), each process's value (exp of the median of its log ratios, in
+    process order: what the interval was made from, kept for the report), and its
+    ``status`` (``measuring.stopping.status``: target met or why not, processes,
+    rounds, seconds spent on its case, and whether its backend is still tied with
+    the fastest at its N)."""
     groups, _ = _groups(records)
+    still_open = stopping.open_cases([_keyed(r) for r in records], case=lambda k: case_of(plan, k))
+    seconds = {}
+    for r in records:
+        for case, spent in r.get("case_seconds", {}).items():
+            seconds[tuple(json.loads(case))] = seconds.get(tuple(json.loads(case)), 0.0) + spent
     out = {}
     for k, value in combined.items():
+        g = groups.get(json.dumps(list(k)), [])
         per_process = [
             float(np.exp(np.median(np.log(v)))) if len(v) and np.all(np.asarray(v) > 0) else None
-            for v in groups.get(json.dumps(list(k)), [])
+            for v in g
         ]
-        out[json.dumps(list(k))] = {"interval": value, "processes": per_process}
+        entry = {"interval": value, "processes": per_process}
+        if not isinstance(value, str):
+            case = case_of(plan, k)
+            entry["status"] = {
+                **stopping.status(g, why_short=stopped_by),
+                "seconds": round(seconds.get(case, 0.0), 1),
+                "tie open": k[0] == "speedup" and k[2] == "resident" and case in still_open,
+            }
+        out[json.dumps(list(k))] = entry
     return out
+
+
+def _next_only(records, plan, started):
+    """(cases the next process measures, or None for all; why to stop, or "").
+
+    The first ``min_processes()`` processes measure everything; later ones only
+    the open cases (``measuring.stopping.open_cases``), while the phase's budget
+    leaves room for one more process of the mean length so far.
+    """
+    if len(records) < min_processes():
+        return None, ""
+    only = stopping.open_cases([_keyed(r) for r in records], case=lambda k: case_of(plan, k))
+    if not only:
+        return None, "every figure known"
+    mean = sum(r.get("seconds", 0.0) for r in records) / len(records)
+    if time.monotonic() - started + mean > plan["budget_s"]:
+        return None, "budget"
+    return sorted(list(c) for c in only), ""
 
 
 def setup_cache(settings=None):
     """asv's setup_cache: every paired figure of this run, {key: Interval tuple or reason}.
 
     The plan comes from ``settings`` (asv passes none: this process's,
-    ``measuring.settings.current``).
+    ``measuring.settings.current``).  Processes are added until every figure
+    meets its precision target (``measuring.stopping``), up to the plan's
+    ``processes`` and ``budget_s``; after the first ``min_processes()``, each
+    measures only the cases still open.
 
     Each process's records are saved as it ends (``measuring.process_records``):
     a rerun after an interruption measures only the processes still missing.
@@ -422,16 +505,23 @@ def setup_cache(settings=None):
     progress = Reporter("paired measurement", total=plan["processes"])
     for r in records.values():
         progress.process_done(r.get("seconds", 0.0))
+    started, stopped_by = time.monotonic(), "process cap"
     with tempfile.TemporaryDirectory(prefix="parbench-pairs-") as tmp:
         for i in range(plan["processes"]):
             if i in records:
                 continue
+            only, why = _next_only([records[j] for j in sorted(records)], plan, started)
+            if why:
+                stopped_by = why
+                break
             t0 = time.monotonic()
-            r = _run_process(plan, os.path.join(tmp, f"{i}.json"), ROOT, progress)
+            this_plan = plan if only is None else {**plan, "only": only}
+            r = _run_process(this_plan, os.path.join(tmp, f"{i}.json"), ROOT, progress)
             progress.process_done(time.monotonic() - t0)
             print(
                 f"parbench: paired process {i + 1}/{plan['processes']}"
-                f" {'done' if r else 'FAILED'} in {time.monotonic() - t0:.0f} s",
+                f" {'done' if r else 'FAILED'} in {time.monotonic() - t0:.0f} s"
+                + ("" if only is None else f" ({len(only)} open cases)"),
                 file=sys.stderr,
                 flush=True,
             )
@@ -439,9 +529,10 @@ def setup_cache(settings=None):
                 r["seconds"] = round(time.monotonic() - t0, 1)
                 store.save(i, r)
                 records[i] = r
+    progress.finish()
     ordered = [records[i] for i in sorted(records)]
     result = combine(ordered)
-    store.finish(figures_file(ordered, result))
+    store.finish(figures_file(ordered, result, plan, stopped_by))
     return result
 
 

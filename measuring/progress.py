@@ -78,6 +78,13 @@ class Reporter:
         self.state.pop("current", None)  # the process that measured it has ended
         self.update()
 
+    def finish(self):
+        """The measurement ended after the processes done so far (fewer than planned
+        when every figure was known early, or the budget was spent)."""
+        self.state["total"] = self.state["done"]
+        self.state.pop("current", None)
+        self.update()
+
     def update(self, current=None):
         """Record what is being measured now (``current``: e.g. "sum mpi N=4096")."""
         if current is not None:

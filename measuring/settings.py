@@ -9,10 +9,13 @@ get them in their plan, not from the environment):
 * ``PARBENCH_BACKENDS``: comma-separated registry names to run (default: all seven).
 * ``PARBENCH_WORKERS``: workers per backend (default: all cores of this process).
 * ``PARBENCH_DTYPE``: ``float64`` (default) or ``float32``.
-* ``PARBENCH_PROCESSES`` / ``PARBENCH_ROUNDS``: the paired measurement's processes
-  and alternation rounds per process (default 10 x 4, quick 6 x 2; at least 6
-  processes, the fewest a 95% interval of the median can be had from:
-  ``measuring.intervals.min_processes``).
+* ``PARBENCH_PROCESSES`` / ``PARBENCH_ROUNDS``: the paired measurement's most
+  processes and alternation rounds per process (default 10 x 4, quick 6 x 2; at
+  least 6 processes, the fewest a 95% interval of the median can be had from:
+  ``measuring.intervals.min_processes``).  After 6, a process measures only the
+  cases whose figures have not met their precision target (``measuring.stopping``).
+* ``PARBENCH_PAIRED_BUDGET``: seconds the paired measurement may spend before it
+  starts no further process (default 1800, quick 300).
 
 Two more switches belong to the kernels library, which applies them to any user
 of a backend, in or out of this suite: ``PARBENCH_MEMORY_LIMIT``
@@ -36,6 +39,8 @@ SIZES = {
 #: 4 rounds each keep the 40 rounds of the former 5 x 8.  quick: 6, the fewest a
 #: 95% interval of the median can be had from, 2 rounds each.
 PAIRED_DEFAULTS = {"default": (10, 4), "quick": (6, 2)}
+#: seconds of the paired measurement after which no further process starts
+PAIRED_BUDGET_S = {"default": 1800.0, "quick": 300.0}
 DTYPES = ("float64", "float32")
 
 SIZES_ENV = "PARBENCH_SIZES"
@@ -44,6 +49,7 @@ WORKERS_ENV = "PARBENCH_WORKERS"
 DTYPE_ENV = "PARBENCH_DTYPE"
 PROCESSES_ENV = "PARBENCH_PROCESSES"
 ROUNDS_ENV = "PARBENCH_ROUNDS"
+BUDGET_ENV = "PARBENCH_PAIRED_BUDGET"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -52,9 +58,9 @@ class Settings:
 
     Attributes: ``size_set`` (a key of ``SIZES``), ``backends`` (registry names
     asked for, or None for all), ``workers`` (int, or None for all cores),
-    ``dtype`` ("float64" or "float32"), ``processes`` (>= ``min_processes()``)
-    and ``rounds`` (>= 1) of the paired measurement.  Raises ValueError for a
-    value outside these.
+    ``dtype`` ("float64" or "float32"), ``processes`` (>= ``min_processes()``),
+    ``rounds`` (>= 1) and ``budget_s`` (seconds, > 0) of the paired measurement.
+    Raises ValueError for a value outside these.
     """
 
     size_set: str = "default"
@@ -63,6 +69,7 @@ class Settings:
     dtype: str = "float64"
     processes: int = PAIRED_DEFAULTS["default"][0]
     rounds: int = PAIRED_DEFAULTS["default"][1]
+    budget_s: float = PAIRED_BUDGET_S["default"]
 
     def __post_init__(self):
         if self.size_set not in SIZES:
@@ -79,6 +86,8 @@ class Settings:
             )
         if self.rounds < 1:
             raise ValueError(f"{ROUNDS_ENV}={self.rounds}: at least 1 round")
+        if not self.budget_s > 0:
+            raise ValueError(f"{BUDGET_ENV}={self.budget_s}: seconds > 0")
 
     @classmethod
     def from_environment(cls, environ=None):
@@ -96,6 +105,7 @@ class Settings:
             dtype=env.get(DTYPE_ENV, "float64"),
             processes=_int(env, PROCESSES_ENV, processes),
             rounds=_int(env, ROUNDS_ENV, rounds),
+            budget_s=_number(env, BUDGET_ENV, PAIRED_BUDGET_S[size_set]),
         )
 
     def as_dict(self):
@@ -139,6 +149,16 @@ def _int(env, name, default):
         return int(raw)
     except ValueError:
         raise ValueError(f"{name}={raw!r}: not a whole number") from None
+
+
+def _number(env, name, default):
+    raw = env.get(name)
+    if not raw:
+        return default
+    try:
+        return float(raw)
+    except ValueError:
+        raise ValueError(f"{name}={raw!r}: not a number") from None
 
 
 @functools.lru_cache(maxsize=1)

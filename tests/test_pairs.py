@@ -112,3 +112,56 @@ def test_a_remote_backend_records_end_to_end_figures_and_its_copy_bound():
         assert len(bound) == plan["rounds"] and all(v > 0 for v in bound)
     # not for a backend whose end-to-end call is its resident call
     assert pairs.key("copy bound", "sum", "end-to-end", "numpy", None) not in got
+
+
+def test_a_process_measures_only_the_open_cases():
+    plan = {**PLAN, "backends": ["numpy"], "only": [["sum", "numpy", 4096]]}
+    rec = pairs.measure(plan)
+    got = {tuple(json.loads(k)) for k in rec.ratios}
+    assert got and all(k[1] == "sum" for k in got)
+    assert json.loads(next(iter(rec.seconds))) == ["sum", "numpy", 4096]
+
+
+def _record(values):
+    """A process record whose every figure has the per-round ``values``."""
+    keys = [
+        pairs.key("speedup", "sum", "resident", "numpy", 4096),
+        pairs.key("speedup", "sum", "resident", "cython-openmp", 4096),
+        pairs.key("roof percent", "sum", "resident", "cython-openmp", None),
+    ]
+    return {"ratios": {json.dumps(k): values(k) for k in keys}, "skips": {}, "seconds": 10.0}
+
+
+def test_later_processes_measure_only_the_cases_not_yet_known():
+    import time
+
+    plan = {**PLAN, "budget_s": 1000.0}
+    rng = iter(range(100))
+    steady = [_record(lambda k: [2.0, 2.0]) for _ in range(6)]
+    assert pairs._next_only(steady[:5], plan, time.monotonic()) == (None, "")
+    assert pairs._next_only(steady, plan, time.monotonic()) == (None, "every figure known")
+    # the roof percent of cython-openmp spreads by 30%: its case (the largest N) stays open
+    spread = [
+        _record(lambda k: [1.0 + 0.3 * (next(rng) % 2)] if k[0] == "roof percent" else [2.0])
+        for _ in range(6)
+    ]
+    assert pairs._next_only(spread, plan, time.monotonic()) == (
+        [["sum", "cython-openmp", 4096]],
+        "",
+    )
+    assert pairs._next_only(spread, {**plan, "budget_s": 5.0}, time.monotonic())[1] == "budget"
+
+
+def test_figures_file_says_which_figures_met_their_target():
+    records = [
+        _record(lambda k: [1.0 + 0.3 * (k[0] == "roof percent") * (i % 2)]) for i in range(6)
+    ]
+    for r in records:
+        r["case_seconds"] = {json.dumps(["sum", "cython-openmp", 4096]): 2.5}
+    combined = pairs.combine(records)
+    out = pairs.figures_file(records, combined, PLAN, "budget")
+    roof = out[json.dumps(["roof percent", "sum", "resident", "cython-openmp", None])]["status"]
+    assert (roof["met"], roof["why"], roof["processes"]) == (False, "budget", 6)
+    assert roof["seconds"] == 15.0
+    fast = out[json.dumps(["speedup", "sum", "resident", "cython-openmp", 4096])]["status"]
+    assert fast["met"] and fast["why"] == ""

@@ -126,7 +126,12 @@ def _top_level_imports(tree):
 
 #: the modules of the packages beside the report that it may import at top level: each
 #: imports only the standard library, numpy and kernels.facts itself (checked below)
-LIGHT_MODULES = ("kernels.facts", "measuring.intervals", "measuring.figures")
+LIGHT_MODULES = (
+    "kernels.facts",
+    "measuring.intervals",
+    "measuring.figures",
+    "measuring.stopping",
+)
 
 
 def _light(module, level):

@@ -25,7 +25,7 @@ def test_every_switch_is_read():
             "PARBENCH_ROUNDS": "3",
         }
     )
-    assert s == Settings("quick", ("mpi", "numpy"), 1, "float32", 8, 3)
+    assert s == Settings("quick", ("mpi", "numpy"), 1, "float32", 8, 3, 300.0)
     # registry order, whatever order the switch names them in
     assert s.selected_backends(["numpy", "numba", "mpi"]) == ["numpy", "mpi"]
 
@@ -39,6 +39,8 @@ def test_every_switch_is_read():
         ({"PARBENCH_WORKERS": "two"}, "PARBENCH_WORKERS='two': not a whole number"),
         ({"PARBENCH_PROCESSES": "5"}, "PARBENCH_PROCESSES=5: .* at least 6 processes"),
         ({"PARBENCH_ROUNDS": "0"}, "PARBENCH_ROUNDS=0: at least 1 round"),
+        ({"PARBENCH_PAIRED_BUDGET": "0"}, "PARBENCH_PAIRED_BUDGET=0.0: seconds > 0"),
+        ({"PARBENCH_PAIRED_BUDGET": "soon"}, "PARBENCH_PAIRED_BUDGET='soon': not a number"),
     ],
 )
 def test_a_bad_switch_is_a_clear_error(env, message):

@@ -8,7 +8,7 @@ import argparse
 import os
 import sys
 
-from . import farm, farm_figures, library, pingpong
+from . import farm, farm_figures, library, pingpong, precision
 from .figures import save_figures
 from .page import write_page
 from .results import Run, SelectionError, find_runs, select_runs
@@ -41,6 +41,7 @@ def write_report(run, output_dir, formats, out=None):
     markdown += pingpong.markdown(run)
     markdown += library.markdown(run)  # benchmarks.paired's LibraryRatio, where run
     markdown += farm.markdown(run)  # the task farm's, where run
+    markdown += precision.markdown(run)  # the paired figures short of their target
     if run.unreadable:  # filled by the readers above: parts of the run this report leaves out
         markdown += "\n## Not shown: results this report cannot read\n\n"
         markdown += "".join(f"- `{name}`: {why}\n" for name, why in run.unreadable.items())

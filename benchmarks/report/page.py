@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 
 from kernels.facts import KERNELS, TITLES
 
-from . import tables
+from . import precision, tables
 from .farm import sections as farm_sections
 from .results import format_date
 
@@ -196,6 +196,24 @@ def missing_section(report, figure_paths):
     return [section]
 
 
+def precision_section(report, figure_paths):
+    """The paired figures short of their precision target, and the ties left open."""
+    if not precision.figures_files(report.run):
+        return []
+    misses, ties = precision.short(report.run)
+    section = Section(precision.TITLE, "precision")
+    if misses:
+        section.tables.append(Table(precision.HEADER, precision.rows(report.run), numbers_from=1))
+    else:
+        section.paragraphs.append("None: every figure met its target.")
+    if ties:
+        section.paragraphs.append(
+            "Still tied with the fastest backend when the measurement stopped: "
+            + "; ".join(" ".join(str(p) for p in k if p is not None) for k in ties)
+        )
+    return [section]
+
+
 def _data_uri(path, mime):
     with open(path, "rb") as fh:
         return f"data:{mime};base64," + base64.b64encode(fh.read()).decode("ascii")
@@ -244,6 +262,7 @@ BUILDERS = [
     farm_sections,
     missing_section,
     fastest_section,
+    precision_section,
 ]
 
 
