@@ -6,6 +6,7 @@
 * ``pairs``: the paired measurement, every ratio timed in alternation over processes.
 * ``intervals``: the estimate and 95% interval of a figure from its processes.
 * ``stopping``: when a figure is known (its precision target) and when a tie is decided.
+* ``interference``: what the hypervisor and other processes took during each round.
 * ``figures``: the table of the paired figures (asv names, units, parameters, keys).
 * ``process_records``: each measuring process's records, saved as it ends.
 * ``progress``: the paired phase's progress, printed in the terminal that started the run.

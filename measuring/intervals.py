@@ -166,8 +166,12 @@ def _t_interval(groups, level=LEVEL):
 
 
 def overlap(a, b):
-    """True if intervals ``a`` and ``b`` (objects with ``low``/``high``) share a point."""
-    return a.low <= b.high and b.low <= a.high
+    """True if intervals ``a`` and ``b`` share a point.
+
+    Each is a sequence (estimate, low, high, ...): an ``Interval``, a plain tuple
+    or any namedtuple whose fields 1 and 2 are the bounds.
+    """
+    return a[1] <= b[2] and b[1] <= a[2]
 
 
 def contains(interval, value):

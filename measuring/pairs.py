@@ -59,6 +59,7 @@ from kernels.mpi.process_manager import die_with_parent
 from . import stopping
 from .cases import case_inputs, place_case
 from .figures import LIBRARY_POINTS, seed_size
+from .interference import Watch
 from .intervals import min_processes, ratio_interval
 from .process_records import ProcessRecords
 from .progress import Reporter
@@ -95,10 +96,19 @@ class _Recorder:
     case (kernel, backend, N as JSON) -> seconds spent on it."""
 
     def __init__(self):
-        self.ratios, self.skips, self.seconds = {}, {}, {}
+        self.ratios, self.skips, self.seconds, self.rounds = {}, {}, {}, {}
 
     def spent(self, case, seconds):
         self.seconds[json.dumps(list(case))] = round(seconds, 3)
+
+    def watched(self, case, watch):
+        """Add the round notes of ``watch`` (``measuring.interference.Watch``) to ``case``:
+        [rounds noted, rounds marked, [note, ...]]."""
+        noted, marked, notes = watch.summary()
+        entry = self.rounds.setdefault(json.dumps(list(case)), [0, 0, []])
+        entry[0] += noted
+        entry[1] += marked
+        entry[2] += notes
 
     def add(self, k, values):
         self.ratios[json.dumps(k)] = values
@@ -136,6 +146,7 @@ def _roof(rec, be, kernel, n, call, host, plan):
     try:
         calls = [call] + [c for c, _ in cands]
         pauses = [be.spin_after_call_s] + [0.0] * len(cands)
+        watch = Watch()
         rows = alternate(
             calls,
             plan["rounds"],
@@ -144,7 +155,9 @@ def _roof(rec, be, kernel, n, call, host, plan):
             min_batch=5e-3,
             before=[be.claim_threads] + [None] * len(cands),
             max_seconds=2 * CASE_SECONDS,
+            watch=watch,
         )
+        rec.watched((kernel, be.name, n), watch)
         moved = bytes_moved(kernel, n, host.itemsize)
         percents = []
         for r in rows:
@@ -179,6 +192,7 @@ def _one_size(rec, base, be, kernel, n, plan):
     # the backend's sides run back to back; its workers' spin ends before the next round
     pauses = [0.0] * (len(calls) - 1) + [be.spin_after_call_s]
     hooks = [base.claim_threads] + [be.claim_threads] * (len(calls) - 1)
+    watch = Watch()
     rows = alternate(
         calls,
         plan["rounds"],
@@ -187,7 +201,9 @@ def _one_size(rec, base, be, kernel, n, plan):
         min_batch=5e-3,
         before=hooks,
         max_seconds=CASE_SECONDS,
+        watch=watch,
     )
+    rec.watched((kernel, be.name, n), watch)
     rec.add(key("speedup", kernel, "resident", be.name, n), _ratios(rows, 0, 1))
     rec.add(key("time", kernel, "resident", be.name, n), _times(rows, 1))
     if be.name == plan["backends"][0]:  # the baseline's own times, once per process
@@ -220,9 +236,17 @@ def _library_ratio(rec, be, kernel, n, call, placed, inputs, plan):
     refs = be.reference_calls(kernel, placed, inputs[1] if kernel == "matvec" else None)
     smallest = n == plan["sizes"][kernel][0]
     reference = refs["no-op"] if smallest else refs["compute"]
+    watch = Watch()
     rows = alternate(
-        [call, reference], plan["rounds"], 0.0, repeats=1, min_batch=5e-3, max_seconds=CASE_SECONDS
+        [call, reference],
+        plan["rounds"],
+        0.0,
+        repeats=1,
+        min_batch=5e-3,
+        max_seconds=CASE_SECONDS,
+        watch=watch,
     )
+    rec.watched((kernel, be.name, n), watch)
     at = LIBRARY_POINTS[0] if smallest else LIBRARY_POINTS[1]
     rec.add(key("library ratio", kernel, "resident", be.name, at), _ratios(rows, 0, 1))
 
@@ -280,6 +304,7 @@ def _seed_cases(rec, plan):
             seed_call, _ = place_case(sv, kernel, n, inputs)
             call, _ = place_case(be, kernel, n, inputs)
             pauses = [sv.spin_after_call_s, be.spin_after_call_s]
+            watch = Watch()
             rows = alternate(
                 [seed_call, call],
                 plan["seed_rounds"],
@@ -287,7 +312,9 @@ def _seed_cases(rec, plan):
                 repeats=1,
                 min_batch=5e-3,
                 max_seconds=CASE_SECONDS,
+                watch=watch,
             )
+            rec.watched((kernel, variant, n), watch)
             rec.add(k, _ratios(rows, 0, 1))
         except (BackendUnavailable, InsufficientMemory) as exc:
             rec.skip(k, str(exc))
@@ -354,7 +381,8 @@ from measuring import pairs
 from measuring.progress import Reporter
 rec = pairs.measure(json.loads({plan!r}), Reporter.from_json({progress!r}))
 with open({out!r}, "w") as f:
-    json.dump({{"ratios": rec.ratios, "skips": rec.skips, "case_seconds": rec.seconds}}, f)
+    json.dump({{"ratios": rec.ratios, "skips": rec.skips,
+               "case_seconds": rec.seconds, "case_rounds": rec.rounds}}, f)
 """
 
 
@@ -435,14 +463,18 @@ def figures_file(records, combined, plan, stopped_by):
     skip reason), each process's value (exp of the median of its log ratios, in
     process order: what the interval was made from, kept for the report), and its
     ``status`` (``measuring.stopping.status``: target met or why not, processes,
-    rounds, seconds spent on its case, and whether its backend is still tied with
-    the fastest at its N)."""
+    rounds, seconds spent on its case, whether its backend is still tied with the
+    fastest at its N, and [marked, noted] rounds of its case)."""
     groups, _ = _groups(records)
     still_open = stopping.open_cases([_keyed(r) for r in records], case=lambda k: case_of(plan, k))
-    seconds = {}
+    seconds, rounds = {}, {}
     for r in records:
         for case, spent in r.get("case_seconds", {}).items():
             seconds[tuple(json.loads(case))] = seconds.get(tuple(json.loads(case)), 0.0) + spent
+        for case, (noted, marked, _notes) in r.get("case_rounds", {}).items():
+            total = rounds.setdefault(tuple(json.loads(case)), [0, 0])
+            total[0] += noted
+            total[1] += marked
     out = {}
     for k, value in combined.items():
         g = groups.get(json.dumps(list(k)), [])
@@ -453,10 +485,14 @@ def figures_file(records, combined, plan, stopped_by):
         entry = {"interval": value, "processes": per_process}
         if not isinstance(value, str):
             case = case_of(plan, k)
+            noted, marked = rounds.get(case, [0, 0])
             entry["status"] = {
                 **stopping.status(g, why_short=stopped_by),
                 "seconds": round(seconds.get(case, 0.0), 1),
                 "tie open": k[0] == "speedup" and k[2] == "resident" and case in still_open,
+                # rounds the hypervisor or another process took a share of
+                # (measuring.interference); marked rounds were measured again once or twice
+                "marked rounds": [marked, noted],
             }
         out[json.dumps(list(k))] = entry
     return out
@@ -480,11 +516,12 @@ def _next_only(records, plan, started):
     return sorted(list(c) for c in only), ""
 
 
-def setup_cache(settings=None):
+def setup_cache(settings=None, results=None):
     """asv's setup_cache: every paired figure of this run, {key: Interval tuple or reason}.
 
     The plan comes from ``settings`` (asv passes none: this process's,
-    ``measuring.settings.current``).  Processes are added until every figure
+    ``measuring.settings.current``); the records go under ``results`` (default:
+    asv's results folder, or a temporary one outside asv).  Processes are added until every figure
     meets its precision target (``measuring.stopping``), up to the plan's
     ``processes`` and ``budget_s``; after the first ``min_processes()``, each
     measures only the cases still open.
@@ -493,7 +530,7 @@ def setup_cache(settings=None):
     a rerun after an interruption measures only the processes still missing.
     """
     plan = make_plan(settings)
-    store = ProcessRecords.for_run(plan)
+    store = ProcessRecords.for_run(plan, results)
     records = store.saved()
     if records:
         print(

@@ -21,7 +21,7 @@ half-width of 1.5%) to detect regressions, which asks for finer changes than
 choosing a backend.
 """
 
-from .intervals import min_processes, ratio_interval
+from .intervals import min_processes, overlap, ratio_interval
 
 #: a figure is known when its 95% half-width is at most this share of its estimate
 TARGET = 0.05
@@ -48,11 +48,6 @@ def is_known(groups, target=TARGET):
     return half_width(ratio_interval(groups)) <= target
 
 
-def overlaps(a, b):
-    """True when the intervals ``a`` and ``b`` (estimate, low, high, ...) share a point."""
-    return a[1] <= b[2] and b[1] <= a[2]
-
-
 def tie_state(intervals, higher_is_better=True, target=TARGET):
     """The fastest-backend question at one N: (leader, {backend: state}).
 
@@ -73,7 +68,7 @@ def tie_state(intervals, higher_is_better=True, target=TARGET):
     for backend, iv in intervals.items():
         if backend == leader:
             continue
-        if not overlaps(iv, lead):
+        if not overlap(iv, lead):
             states[backend] = "separate"
         elif half_width(iv) <= target and half_width(lead) <= target:
             states[backend] = "equal"

@@ -66,7 +66,15 @@ def median_time(fn, **kwargs):
 
 
 def alternate(
-    calls, rounds, pauses=0.3, repeats=3, budget=1.0, min_batch=2e-3, before=None, max_seconds=None
+    calls,
+    rounds,
+    pauses=0.3,
+    repeats=3,
+    budget=1.0,
+    min_batch=2e-3,
+    before=None,
+    max_seconds=None,
+    watch=None,
 ):
     """Time each of ``calls`` in turn, ``rounds`` times, in this process.
 
@@ -80,15 +88,22 @@ def alternate(
     to sleep during the other side's turn (MPI ranks sleep after spinning).
     ``max_seconds``: stop early, after at least 3 rounds, when another round
     would end past it (a slow case gets fewer rounds; its processes still count).
+    ``watch``: a ``measuring.interference.Watch`` that brackets every round; a
+    round it marks (the hypervisor or another process took a share of the CPUs)
+    is measured again, up to ``watch.retries`` times per call of this function,
+    and its note is kept in ``watch.notes``.
     """
     if not isinstance(pauses, (list, tuple)):
         pauses = [pauses] * len(calls)
     before = before or [None] * len(calls)
-    result, start = [], time.perf_counter()
-    for done in range(rounds):
+    result, start, retried = [], time.perf_counter(), 0
+    while len(result) < rounds:
+        done = len(result)
         spent = time.perf_counter() - start
         if max_seconds is not None and done >= 3 and spent * (done + 1) / done > max_seconds:
             break
+        if watch is not None:
+            watch.start()
         row = []
         for call, pause, hook in zip(calls, pauses, before):
             if hook is not None:
@@ -97,5 +112,8 @@ def alternate(
             row.append(timing_samples(call, min_batch=min_batch, repeats=repeats, budget=budget))
             if pause:
                 time.sleep(pause)
+        if watch is not None and watch.stop() and retried < watch.retries:
+            retried += 1  # measured again: a marked round is not kept while retries remain
+            continue
         result.append(row)
     return result

@@ -33,6 +33,7 @@ def _run(tmp_path, entries):
 
 def _entry(met, why="", tie=False):
     status = {"met": met, "why": why, "processes": 10, "rounds": 40, "seconds": 31.5}
+    status["marked rounds"] = [30, 44] if tie else [0, 40]
     return {
         "interval": [2.0, 1.5, 2.5, 10, 40],
         "processes": [2.0] * 10,
@@ -49,7 +50,8 @@ def test_a_figure_short_of_its_target_is_listed_with_why(tmp_path):
         "| speedup sum resident mpi 4096 | 2 [1.5, 2.5] | 25.0% | 10 | 40 | 32 s | budget |" in text
     )
     assert "numba" not in text.split("Still tied")[0]
-    assert "- speedup sum resident mpi 4096" in text  # the open tie
+    assert "- speedup sum resident mpi 4096\n" in text  # the open tie
+    assert "- speedup sum resident mpi 4096: 30 of 44 rounds marked" in text
     (section,) = page.precision_section(type("R", (), {"run": run})(), [])
     assert section.tables[0].rows == precision.rows(run)
 

@@ -200,17 +200,14 @@ def precision_section(report, figure_paths):
     """The paired figures short of their precision target, and the ties left open."""
     if not precision.figures_files(report.run):
         return []
-    misses, ties = precision.short(report.run)
     section = Section(precision.TITLE, "precision")
-    if misses:
-        section.tables.append(Table(precision.HEADER, precision.rows(report.run), numbers_from=1))
+    rows = precision.rows(report.run)
+    if rows:
+        section.tables.append(Table(precision.HEADER, rows, numbers_from=1))
     else:
         section.paragraphs.append("None: every figure met its target.")
-    if ties:
-        section.paragraphs.append(
-            "Still tied with the fastest backend when the measurement stopped: "
-            + "; ".join(" ".join(str(p) for p in k if p is not None) for k in ties)
-        )
+    for title, items in precision.notes(report.run):
+        section.paragraphs.append(f"{title} {'; '.join(items)}")
     return [section]
 
 

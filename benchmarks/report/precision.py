@@ -5,9 +5,11 @@ interval's half-width is within the target (``measuring.stopping``), and writes
 each figure's status into the run's ``figures.json``
 (``results/paired/<machine>/<commit8>-<env>-<plan>/``, ``measuring.process_records``).
 ``short(run)`` reads them: the figures whose target was not met, with why (the
-process cap or the phase's budget), their processes, rounds and seconds; and the
-resident speedups whose backend was still tied with the fastest at its N.  A run
-measured before the statuses were written gives nothing.
+process cap or the phase's budget), their processes, rounds and seconds; the
+resident speedups whose backend was still tied with the fastest at its N; and
+the figures measured mostly under interference (more than ``MOSTLY`` of their
+case's rounds marked: ``measuring.interference``).  A run measured before the
+statuses were written gives nothing.
 """
 
 import glob
@@ -26,13 +28,23 @@ def figures_files(run):
     return sorted(glob.glob(pattern))
 
 
-def short(run):
-    """([(key tuple, interval, status)] short of the target, [key tuple] of open ties).
+#: a figure whose case had more than this share of its rounds marked is "mostly under
+#: interference"
+MOSTLY = 0.5
 
-    Both sorted by key.  OSError/ValueError are not raised: an unreadable file is
+
+def _label(key):
+    return " ".join(str(p) for p in key if p is not None)
+
+
+def short(run):
+    """([(key, interval, status)] short of the target, [key] of open ties,
+    [(key, marked, noted)] measured mostly under interference).
+
+    Each sorted by key.  OSError/ValueError are not raised: an unreadable file is
     left out, as is a figure without a status.
     """
-    misses, ties = {}, set()
+    misses, ties, interfered = {}, set(), {}
     for path in figures_files(run):
         try:
             entries = load_json(path)
@@ -47,8 +59,15 @@ def short(run):
                 misses[key] = (entry["interval"], status)
             if status.get("tie open"):
                 ties.add(key)
+            marked, noted = status.get("marked rounds", [0, 0])
+            if noted and marked / noted > MOSTLY:
+                interfered[key] = (marked, noted)
     order = sorted(misses, key=str)
-    return [(k, *misses[k]) for k in order], sorted(ties, key=str)
+    return (
+        [(k, *misses[k]) for k in order],
+        sorted(ties, key=str),
+        [(k, *interfered[k]) for k in sorted(interfered, key=str)],
+    )
 
 
 def rows(run):
@@ -59,7 +78,7 @@ def rows(run):
         estimate, low, high = interval[:3]
         out.append(
             (
-                " ".join(str(p) for p in key if p is not None),
+                _label(key),
                 f"{estimate:.3g} [{low:.3g}, {high:.3g}]",
                 f"{100 * (high - low) / 2 / estimate:.1f}%",
                 str(status.get("processes", "")),
@@ -80,14 +99,37 @@ def markdown(run):
     files = figures_files(run)
     if not files:
         return ""
-    misses, ties = short(run)
+    misses, _ties, _interfered = short(run)
     lines = ["", f"## {TITLE}", ""]
     if misses:
         lines += ["| " + " | ".join(HEADER) + " |", "|" + "---|" * len(HEADER)]
         lines += ["| " + " | ".join(r) + " |" for r in rows(run)]
     else:
         lines.append("None: every figure met its target.")
-    if ties:
-        lines += ["", "Still tied with the fastest backend when the measurement stopped:", ""]
-        lines += [f"- {' '.join(str(p) for p in k if p is not None)}" for k in ties]
+    for title, items in notes(run):
+        lines += ["", title, ""] + [f"- {item}" for item in items]
     return "\n".join(lines) + "\n"
+
+
+def notes(run):
+    """[(title, [item, ...])]: the open ties and the figures measured mostly under
+    interference, where there are any."""
+    _misses, ties, interfered = short(run)
+    out = []
+    if ties:
+        out.append(
+            (
+                "Still tied with the fastest backend when the measurement stopped:",
+                [_label(k) for k in ties],
+            )
+        )
+    if interfered:
+        items = [f"{_label(k)}: {m} of {n} rounds marked" for k, m, n in interfered]
+        out.append(
+            (
+                f"Measured mostly under interference (more than {100 * MOSTLY:.0f}% of the "
+                "rounds marked: the hypervisor or another process took a share of the CPUs):",
+                items,
+            )
+        )
+    return out

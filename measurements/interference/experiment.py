@@ -1,0 +1,128 @@
+"""Is a marked round one that another process shared?  The check of measuring.interference.
+
+Runs the quick size set's paired measurement twice, outside asv (``measuring.pairs.
+setup_cache`` with PARBENCH_SIZES=quick: 6 processes x 2 rounds, every backend):
+first on a quiet machine, then with a busy process beside it (one CPU-bound Python
+loop, ``BUSY_PROCESSES`` of them) from ``BUSY_START_S`` after the start for
+``BUSY_S`` seconds.  From every round's note (the process records' ``case_rounds``):
+
+* the share of the second run's rounds that overlap the busy process and are
+  marked (the target: >= 80%);
+* the share of the quiet rounds that are marked (the first run's, and the second
+  run's outside the busy period; the target: <= 5%);
+* the share of figures whose intervals in the two runs overlap, or whose case in
+  the second run has a marked round (the target: >= 90%).
+
+Run from the repository root on an otherwise idle machine (it takes about 5 minutes
+on 2 cores):
+
+    .venv/bin/python measurements/interference/experiment.py \
+        > measurements/interference/experiment.log
+"""
+
+import glob
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+sys.path.insert(0, os.getcwd())
+
+from measuring import pairs  # noqa: E402
+from measuring.intervals import overlap  # noqa: E402
+from measuring.settings import Settings  # noqa: E402
+
+BUSY_PROCESSES = 1
+BUSY_START_S = 20.0
+BUSY_S = 60.0
+
+
+def _run(results, busy):
+    """One quick paired measurement under ``results``; returns (its records, the busy
+    period (start, stop) in time.monotonic or None)."""
+    settings = Settings.from_environment({"PARBENCH_SIZES": "quick"})
+    period = []
+
+    def load():
+        time.sleep(BUSY_START_S)
+        procs = [
+            subprocess.Popen([sys.executable, "-c", "while True: pass"])
+            for _ in range(BUSY_PROCESSES)
+        ]
+        period.append(time.monotonic())
+        time.sleep(BUSY_S)
+        for p in procs:  # only the processes started here, by their handles
+            p.kill()
+            p.wait()
+        period.append(time.monotonic())
+
+    thread = threading.Thread(target=load, daemon=True) if busy else None
+    if thread:
+        thread.start()
+    cache = pairs.setup_cache(settings, results)
+    if thread:
+        thread.join()
+    (folder,) = glob.glob(os.path.join(results, "paired", "*", "*"))
+    records = []
+    for path in sorted(glob.glob(os.path.join(folder, "process-*.json"))):
+        with open(path) as fh:
+            records.append(json.load(fh))
+    return cache, records, tuple(period) if period else None
+
+
+def _notes(records):
+    """[(case, at, seconds, marked)] of every round of ``records``."""
+    out = []
+    for r in records:
+        for case, (_noted, _marked, notes) in r.get("case_rounds", {}).items():
+            for note in notes:
+                out.append((case, note[0], note[1], note[-1]))
+    return out
+
+
+def _share(flags):
+    flags = list(flags)
+    return (sum(flags), len(flags), 100.0 * sum(flags) / len(flags) if flags else float("nan"))
+
+
+def main():
+    with tempfile.TemporaryDirectory() as quiet_dir, tempfile.TemporaryDirectory() as busy_dir:
+        t0 = time.monotonic()
+        quiet, quiet_records, _ = _run(quiet_dir, busy=False)
+        print(f"quiet run: {time.monotonic() - t0:.0f} s, {len(quiet_records)} processes")
+        t0 = time.monotonic()
+        busy, busy_records, (start, stop) = _run(busy_dir, busy=True)
+        print(
+            f"busy run: {time.monotonic() - t0:.0f} s,"
+            f" busy process from {start - t0:.0f} s to {stop - t0:.0f} s"
+        )
+    quiet_notes = _notes(quiet_records)
+    busy_notes = _notes(busy_records)
+    inside = [m for _c, at, s, m in busy_notes if at < stop and at + s > start]
+    outside = [m for _c, at, s, m in busy_notes if not (at < stop and at + s > start)]
+    print("rounds overlapping the busy process, marked: {} of {} ({:.1f}%)".format(*_share(inside)))
+    print(
+        "quiet run's rounds, marked: {} of {} ({:.1f}%)".format(
+            *_share(m for *_x, m in quiet_notes)
+        )
+    )
+    print("busy run's rounds outside it, marked: {} of {} ({:.1f}%)".format(*_share(outside)))
+    marked_cases = {c for c, _at, _s, m in busy_notes if m}
+    plan = pairs.make_plan(Settings.from_environment({"PARBENCH_SIZES": "quick"}))
+    agree = []
+    for key, a in quiet.items():
+        b = busy.get(key)
+        if isinstance(a, str) or b is None or isinstance(b, str):
+            continue
+        case = json.dumps(list(pairs.case_of(plan, key)))
+        agree.append(overlap(a, b) or case in marked_cases)
+    print(
+        "figures overlapping, or marked in the busy run: {} of {} ({:.1f}%)".format(*_share(agree))
+    )
+
+
+if __name__ == "__main__":
+    main()
