@@ -10,6 +10,7 @@
 * ``figures``: the table of the paired figures (asv names, units, parameters, keys).
 * ``process_records``: each measuring process's records, saved as it ends.
 * ``progress``: the paired phase's progress, printed in the terminal that started the run.
+* ``phases``: the run's phases, their time budgets, and a run's record of them.
 * ``machine``: the hardware facts and the asv machine name made from them.
 * ``asv_paths``: where asv keeps this run's results, and the asv run this process is in.
 
