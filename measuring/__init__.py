@@ -8,6 +8,7 @@
 * ``stopping``: when a figure is known (its precision target) and when a tie is decided.
 * ``interference``: what the hypervisor and other processes took during each round.
 * ``figures``: the table of the paired figures (asv names, units, parameters, keys).
+* ``asv_store``: the figures written into asv's results, without an asv process each.
 * ``process_records``: each measuring process's records, saved as it ends.
 * ``progress``: the paired phase's progress, printed in the terminal that started the run.
 * ``phases``: the run's phases, their time budgets, and a run's record of them.

@@ -8,9 +8,10 @@ methods and key are never spelled twice.
 
 asv stores one number per ``track_`` benchmark, so each figure is three
 benchmarks of the same parameters: the estimate and the two 95% bounds
-(``Figure.methods``).  A figure's cache key in ``measuring.pairs`` is
-(quantity, kernel, mode, backend, N): ``Figure.key`` makes it from the asv
-parameters.
+(``Figure.methods``), except the absolute times of suite.py (``track_time``,
+the estimate alone: the number asv's users follow across commits).  A figure's
+cache key in ``measuring.pairs`` is (quantity, kernel, mode, backend, N):
+``Figure.key`` makes it from the asv parameters.
 
 Parameter axes (``Figure.axes``; ``axis_values`` gives their values under a
 run's settings):
@@ -33,6 +34,8 @@ from kernels.facts import KERNELS
 #: where ``library ratio`` is measured (its N in the key): the floor, and the largest N
 LIBRARY_POINTS = ("smallest N", "largest N")
 INTERVAL_METHODS = ("track_estimate", "track_low", "track_high")
+#: the absolute times' one method: the estimate alone
+TIME = ("track_time",)
 #: the asv parameter name of each axis (the backend axes are all called "backend")
 PARAM_NAMES = {
     "mode": "mode",
@@ -65,6 +68,7 @@ class Figure:
     unit: str
     axes: tuple
     methods: tuple = INTERVAL_METHODS
+    backend: str = None  # the key's backend where no axis gives one
 
     @property
     def param_names(self):
@@ -73,7 +77,7 @@ class Figure:
 
     def key(self, settings, *params):
         """The cache key (quantity, kernel, mode, backend, N) of the asv parameters ``params``."""
-        fields = {"kernel": self.kernel, "mode": self.mode, "backend": None, "N": None}
+        fields = {"kernel": self.kernel, "mode": self.mode, "backend": self.backend, "N": None}
         for axis, value in zip(self.axes, params):
             if axis == "kernel:variant":
                 kernel, variant = value.split(":")
@@ -171,6 +175,27 @@ def _kernel_figures(prefix, kernel):
     return out
 
 
+def _absolute_times(prefix, kernel):
+    """suite.py's absolute times: the estimates of the paired times, one asv number each
+    (asv users follow them across commits; nothing is timed twice for them)."""
+    return [
+        Figure("suite", prefix, "time", kernel, "resident", "seconds", ("backend", "N"), TIME),
+        Figure(
+            "suite",
+            prefix + "EndToEnd",
+            "time",
+            kernel,
+            "end-to-end",
+            "seconds",
+            ("remote", "N"),
+            TIME,
+        ),
+        Figure(
+            "suite", prefix + "Serial", "time", kernel, "serial", "seconds", ("N",), TIME, "numpy"
+        ),
+    ]
+
+
 #: every paired figure, in the order the report lists them
 FIGURES = (
     *_kernel_figures("MatVec", "matvec"),
@@ -195,6 +220,8 @@ FIGURES = (
         ("kernel:variant",),
         ("track_ratio", "track_ratio_low", "track_ratio_high"),
     ),
+    *_absolute_times("MatVec", "matvec"),
+    *_absolute_times("VectorSum", "sum"),
 )
 
 

@@ -531,6 +531,7 @@ def setup_cache(settings=None, results=None):
     """
     plan = make_plan(settings)
     store = ProcessRecords.for_run(plan, results)
+    store.save_plan(plan)
     records = store.saved()
     if records:
         print(

@@ -7,6 +7,7 @@ finished, and the per-process values behind an interval were thrown away.  A
 ``ProcessRecords`` folder keeps them:
 
     <results_dir>/paired/<machine>/<commit8>-<env>-<plan hash>/
+        plan.json          the plan every process measures (sizes, backends, seeds, ...)
         process-<i>.json   one measuring process's records, written (atomically) as it ends
         figures.json       at the end: every figure's interval and its per-process values
 
@@ -29,12 +30,21 @@ import tempfile
 
 MACHINE_ENV = "PARBENCH_MACHINE"
 FIGURES = "figures.json"
+PLAN = "plan.json"
 _PROCESS = re.compile(r"^process-(\d+)\.json$")
 
 
 def plan_hash(plan):
     """8 hex digits of sha256 over the plan's canonical JSON."""
     return hashlib.sha256(json.dumps(plan, sort_keys=True).encode()).hexdigest()[:8]
+
+
+def run_prefix(commit, env_name):
+    """The start of a run's folder name: "<commit8>-<env>" (env hashed when long)."""
+    commit = (commit or "nocommit")[:8]
+    env = env_name or "noenv"
+    env = hashlib.sha256(env.encode()).hexdigest()[:8] if len(env) > 40 else env
+    return f"{commit}-{env}"
 
 
 def _machine():
@@ -72,10 +82,8 @@ class ProcessRecords:
             results = results_dir()
         if results is None:
             return cls(tempfile.mkdtemp(prefix="parbench-paired-"))
-        commit = (os.environ.get("ASV_COMMIT") or "nocommit")[:8]
-        env = os.environ.get("ASV_ENV_NAME") or "noenv"
-        env = hashlib.sha256(env.encode()).hexdigest()[:8] if len(env) > 40 else env
-        base = os.path.join(results, "paired", _machine(), f"{commit}-{env}-{plan_hash(plan)}")
+        prefix = run_prefix(os.environ.get("ASV_COMMIT"), os.environ.get("ASV_ENV_NAME"))
+        base = os.path.join(results, "paired", _machine(), f"{prefix}-{plan_hash(plan)}")
         folder, n = base, 1
         while os.path.exists(os.path.join(folder, FIGURES)):
             n += 1
@@ -94,6 +102,10 @@ class ProcessRecords:
                 except (OSError, ValueError):
                     continue  # a file cut by a crash of the machine: measured again
         return out
+
+    def save_plan(self, plan):
+        """Keep the plan the processes measure (plan.json: what the figures' keys mean)."""
+        _write_json(os.path.join(self.folder, PLAN), plan)
 
     def save(self, index, record):
         """Keep process ``index``'s ``record`` (a JSON-able dict)."""

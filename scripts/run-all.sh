@@ -26,7 +26,11 @@ python -m measuring.progress "$progress_file" --while-pid $$ &
 follower=$!
 trap 'kill "$follower" 2>/dev/null; rm -f "$progress_file" "$steps_file"' EXIT
 step "asv run" start
-asv run --machine "$machine" "$@"
+# asv runs every benchmark but those whose numbers the paired measurement holds; those
+# are written into asv's results from it, not read back by an asv process each
+# (measuring/asv_store.py says why and how)
+asv run --machine "$machine" -b "$(python -m measuring.asv_store --regex)" "$@"
+python -m measuring.asv_store --machine "$machine" --commit "$(git rev-parse HEAD)"
 step "asv run" end
 step publish start
 asv publish

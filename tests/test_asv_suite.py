@@ -4,13 +4,15 @@ import json
 import math
 import os
 import subprocess
+import sys
 
 import pytest
 
 from benchmarks import common
 from kernels import BACKENDS, BackendUnavailable, get_backend
+from measuring.asv_store import bench_regex
 
-from .helpers import asv_project, asv_run_args, processes_tagged, result_rows
+from .helpers import ROOT, asv_project, asv_run_args, processes_tagged, result_rows
 
 
 def _available(name):
@@ -23,11 +25,28 @@ def _available(name):
 
 @pytest.mark.timeout(1500)
 def test_quick_asv_run_has_no_failed_or_skipped_benchmark(tmp_path):
+    """As scripts/run-all.sh runs it: asv runs all but the benchmarks the paired
+    measurement holds, then measuring.asv_store writes those into asv's results."""
     env, tag, results = asv_project(tmp_path)  # tag: inherited by every process the run starts
     r = subprocess.run(
-        asv_run_args(), env=env, cwd=tmp_path, capture_output=True, text=True, timeout=1200
+        asv_run_args("-b", bench_regex()),
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=1200,
     )
     assert r.returncode == 0, r.stdout[-4000:] + r.stderr[-4000:]
+    stored = subprocess.run(
+        [sys.executable, "-m", "measuring.asv_store", "--machine", "ci", "--results", str(results)],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert stored.returncode == 0, stored.stdout + stored.stderr
+    assert result_rows(results)["paired.Measurement.track_figures"][0] > 0
 
     kernel_rows = {k: v for k, v in result_rows(results).items() if k.startswith("suite.")}
     expected = {

@@ -213,7 +213,7 @@ def test_ctrl_c_during_asv_run_keeps_earlier_results_and_leaves_no_process(tmp_p
     try:
         # 1. an earlier, complete run
         r = subprocess.run(
-            asv_run_args("--bench", r"^suite\.(VectorSum|VectorSumSerial)\."),
+            asv_run_args("--bench", r"^suite\.VectorSumEndToEndCold\."),
             env=env,
             cwd=tmp_path,
             capture_output=True,
@@ -226,7 +226,7 @@ def test_ctrl_c_during_asv_run_keeps_earlier_results_and_leaves_no_process(tmp_p
         files_before = {f: f.read_bytes() for f in (results / "ci").glob("*.json")}
         # 2. a second run, interrupted (Ctrl-C) while a backend with processes is busy
         p = subprocess.Popen(
-            asv_run_args("--bench", r"^suite\.MatVec"),
+            asv_run_args("--bench", r"^suite\.MatVecEndToEndCold"),
             env=env,
             cwd=tmp_path,
             stdout=subprocess.PIPE,
@@ -235,7 +235,7 @@ def test_ctrl_c_during_asv_run_keeps_earlier_results_and_leaves_no_process(tmp_p
             start_new_session=True,
         )
         try:
-            cmd = _benchmark_worker(tag, "suite.MatVec", 90)
+            cmd = _benchmark_worker(tag, "suite.MatVecEndToEndCold", 90)
             assert cmd, "no MPI rank or multiprocessing worker started by a MatVec benchmark"
             time.sleep(0.2)
             os.killpg(p.pid, signal.SIGINT)  # the terminal's Ctrl-C: asv's process group

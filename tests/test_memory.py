@@ -12,7 +12,6 @@ import pytest
 
 from kernels import get_backend, memory
 from measuring import cases
-from measuring.settings import Settings
 
 from .helpers import (
     benchmarks_module,
@@ -111,41 +110,35 @@ def test_need_is_not_below_what_a_benchmark_setup_allocates(kernel, n, dtype, mo
     """The estimate covers the peak of the arrays numpy allocates in a real suite setup."""
     import tracemalloc
 
-    suite = benchmarks_module("suite")
-    monkeypatch.setattr(suite.common, "SETTINGS", Settings(dtype=dtype))
-    bench = (suite.MatVec if kernel == "matvec" else suite.VectorSum)()
     be = get_backend("numpy", workers=2, dtype=dtype).open()  # opened before, as in setup
     monkeypatch.setattr(cases, "get_backend", lambda *a, **k: be)
     tracemalloc.start()
     try:
-        bench.setup("numpy", n)
+        _be, _call, _host = cases.prepare_case("numpy", kernel, n, 2, dtype)
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
-        bench.teardown("numpy", n)
+        be.close()
     assert peak <= memory.need("numpy", kernel, n, dtype, 2).host
 
 
 @pytest.mark.timeout(60)
 def test_case_too_large_for_a_lowered_limit_is_a_skip_before_allocating(monkeypatch):
-    suite = benchmarks_module("suite")
     allocated = []
     monkeypatch.setattr(cases, "make_matvec_inputs", lambda *a: allocated.append(a))
     monkeypatch.setattr(cases, "make_sum_input", lambda *a: allocated.append(a))
     monkeypatch.setenv(memory.LIMIT_ENV, "1MB")
     tag = new_tag("memory")
     monkeypatch.setenv("PARBENCH_TEST_TAG", tag)
-    for cls, backend, n in [
-        (suite.MatVec, "numpy", 512),
-        (suite.MatVec, "multiprocessing", 512),
-        (suite.VectorSumEndToEnd, "mpi", 2**18),
-        (suite.MatVecSerial, None, 512),
+    for kernel, backend, n, resident, workers in [
+        ("matvec", "numpy", 512, True, None),
+        ("matvec", "multiprocessing", 512, True, None),
+        ("sum", "mpi", 2**18, False, None),
+        ("matvec", "numpy", 512, True, 1),
     ]:
-        bench = cls()
-        params = (n,) if backend is None else (backend, n)
         t0 = time.monotonic()
         with pytest.raises(NotImplementedError) as info:
-            bench.setup(*params)
+            cases.prepare_case(backend, kernel, n, workers, "float64", resident)
         msg = str(info.value)
         assert "does not fit in memory" in msg and f"N={n}" in msg, msg
         assert f"1 MB allowed ({memory.LIMIT_ENV}=1MB)" in msg, msg
@@ -166,7 +159,7 @@ def test_case_too_large_for_this_machine_is_a_skip(monkeypatch):
         match=r"does not fit in memory: matvec N=2097152"
         r".*psutil\.virtual_memory\(\)\.available",
     ):
-        suite.MatVec().setup("numpy", 2**21)
+        suite.MatVecEndToEndCold().setup("mpi", 2**21)
 
 
 @pytest.mark.timeout(60)
