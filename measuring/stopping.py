@@ -45,7 +45,10 @@ def is_known(groups, target=TARGET):
     """
     if sum(1 for g in groups if len(g)) < min_processes():
         return False
-    return half_width(ratio_interval(groups)) <= target
+    try:
+        return half_width(ratio_interval(groups)) <= target
+    except ValueError:  # a ratio <= 0 or not finite: more processes cannot mend it
+        return True
 
 
 def tie_state(intervals, higher_is_better=True, target=TARGET):
@@ -118,8 +121,11 @@ def open_cases(records, target=TARGET, least=None, case=case_of):
     speedups = {}
     for k, g in groups.items():
         quantity, kernel, mode, backend, n = k
-        if quantity == "speedup" and mode == "resident":
-            speedups.setdefault((kernel, n), {})[backend] = (case(k), ratio_interval(g))
+        if quantity == "speedup" and mode == "resident" and len(g) >= least:
+            try:
+                speedups.setdefault((kernel, n), {})[backend] = (case(k), ratio_interval(g))
+            except ValueError:
+                continue
     for by_backend in speedups.values():
         intervals = {b: iv for b, (_c, iv) in by_backend.items()}
         out |= {by_backend[b][0] for b in open_ties(intervals, True, target)}

@@ -112,3 +112,8 @@ def test_tie_states():
     assert stopping.tie_state({"x": (1.0, 0.9, 1.1), "y": (2.0, 1.9, 2.1)}, False)[0] == "x"
     with pytest.raises(ValueError):
         stopping.tie_state({})
+
+
+def test_a_figure_with_unusable_ratios_does_not_keep_its_case_open():
+    bad = {_speedup("a"): [0.0, -1.0]}
+    assert stopping.open_cases([bad] * 6) == set()
