@@ -321,9 +321,10 @@ def test_paired_page_sections_tables_and_fastest_figures(tmp_path):
     assert ("matvec", "256", "opencl (tied: cython-openmp, numba)", "2.50x [2.00, 3.00]") in fastest
     assert not [h for _, h, _ in parsed.tables if h == tables.SEED_HEADER]  # unpaired ratios
     found = page.sections(report, sorted(str(p) for p in path.parent.glob("*.png")))
-    assert (
-        found[-1].title == "Fastest backend at each N" and page.BUILDERS[-1] is page.fastest_section
-    )
+    # the answer first, then the fastest backend; the run's settings last
+    assert [s.title for s in found[:2]] == ["Which backend to use", "Fastest backend at each N"]
+    assert found[-1].title == "Run" and page.BUILDERS[-1] is page.run_section
+    assert any("matvec, N = " in item for item in found[0].items)
     figures = {f.name: f for s in found for f in s.figures}
     assert figures["matvec-fastest"].title == "fastest backend at each N (95% intervals)"
     assert {"matvec-fastest", "sum-fastest"} <= set(_embedded(parsed))

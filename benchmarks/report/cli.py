@@ -8,7 +8,7 @@ import argparse
 import os
 import sys
 
-from . import farm, farm_figures, library, pingpong, precision
+from . import farm, farm_figures, library, pingpong, precision, recommend
 from .figures import save_figures
 from .page import write_page
 from .results import Run, SelectionError, find_runs, select_runs
@@ -38,6 +38,10 @@ def write_report(run, output_dir, formats, out=None):
     figures += farm_figures.save_figures(run, mdir, formats, out)  # benchmarks/taskfarm.py's
     written = list(figures)
     markdown, text = summary(report)
+    # the answer first: right under the heading, before the tables
+    heading, _, rest = markdown.partition("\n\n")
+    short = len(precision.short(run)[0])
+    markdown = f"{heading}\n\n{recommend.markdown(report, short)}{rest}"
     markdown += pingpong.markdown(run)
     markdown += library.markdown(run)  # benchmarks.paired's LibraryRatio, where run
     markdown += farm.markdown(run)  # the task farm's, where run

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 
 from kernels.facts import KERNELS, TITLES
 
-from . import precision, tables
+from . import precision, recommend, tables
 from .farm import sections as farm_sections
 from .results import format_date
 
@@ -121,6 +121,23 @@ def _machine_rows(run):
                 pass
         rows.append((key, str(value)))
     return rows
+
+
+def answer_section(report, figure_paths):
+    """Which backend to use at which N, per kernel, and the machine it holds for."""
+    found = recommend.answer(report)
+    if not found:
+        return []
+    intro = (
+        f"On {recommend.machine_line(report.run)}; for {recommend.conditions(report.run)}. "
+        "Speedups over serial numpy with their 95% intervals; backends whose intervals "
+        "overlap are ties."
+    )
+    items = [s.replace("**", "") for _k, sentences in found for s in sentences]
+    short = len(precision.short(report.run)[0])
+    if short:
+        items.append(f"{short} figures fell short of their precision target (see below).")
+    return [Section("Which backend to use", "answer", [intro], items)]
 
 
 def run_section(report, figure_paths):
@@ -251,15 +268,16 @@ def figure_sections(report, figure_paths):
 
 #: the page, in order: each builder (report, figure_paths) -> [Section, ...]
 BUILDERS = [
-    run_section,
+    answer_section,
+    fastest_section,
+    figure_sections,
     summary_section,
     notes_section,
-    figure_sections,
     seeds_section,
     farm_sections,
-    missing_section,
-    fastest_section,
     precision_section,
+    missing_section,
+    run_section,
 ]
 
 
