@@ -225,8 +225,15 @@ def plot_speedup(run, ks, cap=None):
             label=f"{run.workers} = workers (ideal)",
         )
         top = max(top, run.workers)
-    ax.set_ylim(0, top * 1.12)
-    ax.set_ylabel("speedup vs serial numpy (workers=1)")
+    # a log axis: 0.1x and 10x are as far from 1 as each other, and points far below 1
+    # (a remote backend's floor) no longer squash the rest into a line
+    # (a very wide band runs off the bottom, as off the top, not the axis to 1e-15)
+    lowest = min([1.0] + [s for key in lines for s in ks.speedups[key].values() if s > 0])
+    bands = [iv.low for key in lines for iv in ks.interval("speedup", key).values() if iv.low > 0]
+    bottom = max(min(bands + [lowest]), lowest / 1.5) if ks.paired else lowest
+    ax.set_yscale("log")
+    ax.set_ylim(bottom / 1.25, top * 1.25)
+    ax.set_ylabel("speedup vs serial numpy (workers=1, log scale)")
     if BASELINE not in ks.raw:
         ax.text(
             0.5, 0.5, "no serial numpy baseline in this run", transform=ax.transAxes, ha="center"
