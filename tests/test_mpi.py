@@ -236,8 +236,8 @@ def test_killed_mpi_rank():
     assert res["other_alive"] == []
     # left while the driver lives: only MPICH's mpiexec/proxy (they go with the driver)
     assert len(res["children"]) <= 2, res
-    # MPICH crashes in MPI_Finalize after a rank died (documented): rc 0 or SIGSEGV
-    assert rc in (0, -signal.SIGSEGV), out[-2000:]
+    # MPI_Finalize is skipped once the process manager is gone (kernels/mpi/finalize.py)
+    assert rc == 0, out[-2000:]
     assert not survivors  # nothing outlives the driver
     print(f"MPI rank killed mid-call: {res['error']} after {res['took']:.3f} s")
 

@@ -5,7 +5,6 @@ only the last size, and be empty after close() and after a worker died.
 """
 
 import os
-import signal
 
 import numpy as np
 import psutil
@@ -174,6 +173,6 @@ def test_pool_is_empty_after_a_killed_worker(name):
     assert res["error"].startswith("WorkerError"), res
     assert res["idle_before"] == 1 and res["idle_after"] == 0, res
     assert all(f.startswith(res["own_mpich_segment"]) for f in res["left"]), res
-    assert rc in (0, -signal.SIGSEGV), out[-2000:]  # MPICH after a dead rank: documented
+    assert rc == 0, out[-2000:]  # no crash at exit after a dead rank (kernels/mpi/finalize.py)
     assert not sorted(set(os.listdir("/dev/shm")) - before)
     assert not survivors
