@@ -234,3 +234,27 @@ def test_overlap_and_contains():
     assert intervals.overlap(a, b) and intervals.overlap(b, a)
     assert not intervals.overlap(a, c)
     assert intervals.contains(a, 1.0) and not intervals.contains(a, 1.2)
+
+
+def test_shift_rank_matches_the_mann_whitney_tables():
+    """Two-sided 5% critical values of U (reject U <= u): 10/10: 23, 6/6: 5, 5/5: 2, 4/4: 0;
+    Moses' interval cuts u + 1 differences from each end."""
+    assert [intervals.shift_rank(k, k) for k in (10, 6, 5, 4)] == [24, 6, 3, 1]
+    assert intervals.shift_rank(3, 3) is None
+
+
+def test_runs_ratio_covers_the_true_factor_between_two_runs():
+    rng = np.random.default_rng(7)
+    hits, trials = 0, 400
+    for _ in range(trials):
+        a = np.exp(rng.normal(0.0, 0.05, 10))
+        b = np.exp(rng.normal(math.log(1.3), 0.05, 10))
+        iv = intervals.runs_ratio(list(a), list(b))
+        hits += iv.low <= 1.3 <= iv.high
+    assert hits / trials >= 0.93
+    iv = intervals.runs_ratio([1.0] * 6, [2.0] * 6)
+    assert (iv.estimate, iv.low, iv.high, iv.processes) == (2.0, 2.0, 2.0, 12)
+    with pytest.raises(ValueError, match="cannot give a 95% interval"):
+        intervals.runs_ratio([1.0] * 3, [1.0] * 3)
+    with pytest.raises(ValueError, match="positive"):
+        intervals.runs_ratio([1.0] * 6, [0.0] * 6)

@@ -7,7 +7,9 @@ its 95% interval is compared: the two intervals overlap (no difference shown) or
 they do not.  It prints both runs' machine state (``fingerprint``: machine, workers,
 affinity, load at the start, the read and triad roofs, one thread's read bandwidth)
 with the facts that differ, then the pairs that do not overlap, with both
-intervals and a verdict, then the share that overlap per quantity and in all.
+intervals and a verdict, then the share that overlap per quantity and in all,
+then B / A of every figure whose ratio's interval excludes 1 (``ratios``: from
+both runs' per-process values where they were kept, else conservative bounds).
 
 The verdict of a pair that does not overlap: "disagree" when the two
 fingerprints match (the runs differ beyond their intervals); "different machine
@@ -28,7 +30,7 @@ import sys
 
 from measuring.intervals import overlap
 
-from . import fingerprint, records
+from . import fingerprint, ratios, records
 from .results import Run, SelectionError, find_runs, format_date, read_header, select_runs
 from .tables import fmt, plain_table
 
@@ -129,6 +131,7 @@ def report_lines(run_a, run_b, pairs, only_a, only_b, fps=None):
     lines += ["", "share of the compared intervals that overlap (no difference shown):"]
     cells = [(q, str(ok), str(n), f"{100.0 * ok / n:.1f}%") for q, ok, n in shares(pairs)]
     lines.append(plain_table(cells, SHARE_HEADER))
+    lines += ratios.lines(run_a, run_b, pairs)
     return lines
 
 
