@@ -39,6 +39,8 @@ def _share_rows(text):
     start = text.index("share of the compared intervals")
     rows = {}
     for line in text[start:].splitlines()[3:]:
+        if not line.strip():  # the end of the table
+            break
         *name, ok, n, share = line.split()
         rows[" ".join(name)] = [ok, n, share]
     return rows
@@ -54,8 +56,16 @@ def test_compare_commits_lists_the_apart_and_the_shares(tmp_path):
         "all": ["4", "5", "80.0%"],
     }
     assert "intervals that do not overlap: 1" in text
-    apart = [ln for ln in text.splitlines() if ln.startswith("speedup ") and "[" in ln]
+    table, _, ratio_section = text.partition("B / A where")
+    apart = [ln for ln in table.splitlines() if ln.startswith("speedup ") and "[" in ln]
     assert len(apart) == 1
+    # the same figure is the one B / A tells apart (conservatively: no process values)
+    assert ratio_section.startswith(
+        " the interval excludes 1 (a difference the intervals can tell): 1 of 5"
+    )
+    (ratio_row,) = [ln for ln in ratio_section.splitlines() if ln.startswith("speedup ")]
+    assert ratio_row.split()[:5] == ["speedup", "matvec", "resident", "mpi", "256"]
+    assert ratio_row.split()[-1] == "bounds"
     assert apart[0].split() == [
         "speedup",
         "matvec",

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 from kernels.facts import BACKENDS, KERNELS, bytes_moved
 
-from . import records
+from . import recommend, records
 from .results import (
     KERNEL_CLASSES,
     SEED_CLASSES,
@@ -135,7 +135,8 @@ def crossover(speedups):
     """Smallest N from which speedup > 1 at every larger measured N.
 
     'never' if it loses (or ties) at the largest N both were measured at, None without data.
-    Of a paired run, called with each N's interval's low bound (``interval_crossover``).
+    Of an unpaired run only: a paired run's rows give the N ranges where the
+    speedup's interval lies above 1 (``recommend.faster_ranges``).
     """
     if not speedups:
         return None
@@ -146,14 +147,6 @@ def crossover(speedups):
         else:
             break
     return result
-
-
-def interval_crossover(intervals):
-    """Smallest N from which the speedup's interval lies above 1 at every larger measured N.
-
-    ``intervals``: {N: Interval}; 'never' if none, None without data.
-    """
-    return crossover({n: iv.low for n, iv in intervals.items()})
 
 
 def bandwidth_gbs(kernel, n, seconds, itemsize):
@@ -279,7 +272,8 @@ def _paired_row(figures, ks, key):
     if mode == "resident":
         row["roof_pct"] = figures.get(("roof percent", ks.kernel, mode, label, None))
     if mode != "serial":
-        row["crossover"] = interval_crossover(sp)
+        ranges = recommend.faster_ranges(sp)
+        row["crossover"] = ", ".join(recommend.fmt_range(*r) for r in ranges) or "no N"
     return row
 
 
@@ -295,7 +289,8 @@ def summarize(run, ks, figures=None):
 
     Of a paired KernelSeries (``figures``: ``records.read``'s dict) the numbers are
     Intervals: gbs, floor_us, speedup and roof_pct (RoofFraction's, resident only;
-    no alt_pct), and the crossover is ``interval_crossover``'s.
+    no alt_pct), and the crossover is the N ranges where the speedup's interval lies
+    wholly above 1 ("2^8-2^12, 2^16"; "no N" if none: ``recommend.faster_ranges``).
     """
     roof = next(iter(run.roofs.values()), None)
     rows, missing = [], []

@@ -24,8 +24,9 @@ TABLE_HEADER = (
     "speedup @ N max",
     "crossover N",
 )
-#: the summary of a run with paired figures: no unpaired "% roof", RoofFraction's is "% roof"
-PAIRED_HEADER = TABLE_HEADER[:5] + TABLE_HEADER[6:]
+#: the summary of a run with paired figures: no unpaired "% roof", RoofFraction's is "% roof";
+#: instead of a crossover N, every N range where the speedup's interval lies above 1
+PAIRED_HEADER = TABLE_HEADER[:5] + TABLE_HEADER[6:-1] + ("faster than serial numpy at N",)
 COST_HEADER = ("kernel", "backend", "N", "end-to-end / resident", "end-to-end / (copy + resident)")
 COST_TITLE = (
     "End-to-end cost: end-to-end time / resident time of the same backend, and at the "
@@ -232,8 +233,8 @@ def _definitions(run, paired):
         f"bandwidth = bytes moved / paired time per call: {moved} ({size}-byte elements)",
         "speedup = serial numpy (workers=1) time / backend time at the same N, the two timed "
         "in alternation in the same rounds of one process, repeated over processes "
-        "(measuring/pairs.py); crossover N = smallest N from which the speedup's 95% "
-        'interval lies above 1 at every larger N ("never" if none); floor = time per call '
+        "(measuring/pairs.py); faster than serial numpy at N = the N ranges where the "
+        'speedup\'s 95% interval lies wholly above 1 ("no N" if none); floor = time per call '
         "at the smallest N measured",
         INTERVAL_NOTE.format(how=how),
     ]
