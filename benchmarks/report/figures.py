@@ -193,9 +193,13 @@ def _has_dashed(keys):
 
 
 def plot_time(run, ks, cap=None):
-    """Seconds per call vs N (log-log) of a KernelSeries; ``cap``: caption text (default
-    ``tables.caption(run)``).  Returns the matplotlib Figure."""
-    fig, ax, lines = _draw(run, ks, cap, "time per call", ks.times)
+    """Seconds per call vs N (log-log) of a KernelSeries, with each line's 95% band where
+    the run is paired; ``cap``: caption text (default ``tables.caption(run)``).  Returns
+    the matplotlib Figure."""
+    what = "time per call" + (" (95% intervals)" if ks.paired else "")
+    fig, ax, lines = _draw(run, ks, cap, what, ks.times)
+    if ks.paired:  # the paired measurement's times, each with its interval
+        _bands(ax, ks, "time", lines)
     ax.set_yscale("log")
     ax.set_ylabel("time per call [s]")
     _finish(ax, ks.ns, _has_dashed(lines))
