@@ -49,3 +49,19 @@ def results_dir():
     except (OSError, ValueError):
         return None
     return os.path.join(conf_dir, results)
+
+
+def asv_machine():
+    """The machine name given to the ``asv run`` this process belongs to (``--machine``),
+    or None (not under asv, or asv's default machine)."""
+    parent = asv_run_parent()
+    try:
+        args = parent.cmdline() if parent else []
+    except Exception:  # the parent ended meanwhile
+        return None
+    for i, arg in enumerate(args):
+        if arg == "--machine" and i + 1 < len(args):
+            return args[i + 1]
+        if arg.startswith("--machine="):
+            return arg.split("=", 1)[1]
+    return None

@@ -12,9 +12,10 @@ finished, and the per-process values behind an interval were thrown away.  A
         figures.json       at the end: every figure's interval and its per-process values
 
 ``<results_dir>`` is the asv run's (``measuring.asv_paths``), ``<machine>`` the
-hardware name (``PARBENCH_MACHINE`` if set, as scripts/run-all.sh names asv's
-machine), and the plan hash covers everything that decides what is measured
-(backends, sizes, rounds, processes, workers, dtype).  A run of the same commit,
+asv machine name (``PARBENCH_MACHINE`` if set, as scripts/run-all.sh sets it, else
+the asv run's ``--machine``, else the hardware name), and the plan hash covers
+everything that decides what is measured (backends, sizes, rounds, processes,
+workers, dtype, budget).  A run of the same commit,
 environment and plan whose folder has no figures.json yet resumes: the processes
 already saved are not measured again.  A folder with figures.json is a finished
 run; the next run of the same plan gets a new folder (``-2``, ``-3``, ...).
@@ -48,9 +49,12 @@ def run_prefix(commit, env_name):
 
 
 def _machine():
+    """PARBENCH_MACHINE, else the asv run's ``--machine``, else the hardware name: the
+    records sit beside the asv results of the same machine name."""
+    from .asv_paths import asv_machine
     from .machine import machine_name
 
-    return os.environ.get(MACHINE_ENV) or machine_name()
+    return os.environ.get(MACHINE_ENV) or asv_machine() or machine_name()
 
 
 def _write_json(path, data):

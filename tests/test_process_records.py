@@ -131,3 +131,27 @@ def test_killed_driver_leaves_no_process_and_a_rerun_resumes(tmp_path):
     assert len(speedup["processes"]) == 6 and speedup["interval"][3] == 6
     lo, hi = speedup["interval"][1:3]
     assert all(lo <= v <= hi for v in sorted(speedup["processes"])[1:-1])
+
+
+def test_without_parbench_machine_the_asv_run_names_the_machine(monkeypatch):
+    """Records sit beside asv's results of the same name: the asv run's --machine."""
+    from measuring import asv_paths, process_records
+
+    class Parent:
+        def __init__(self, args):
+            self.args = args
+
+        def cmdline(self):
+            return self.args
+
+    monkeypatch.delenv("PARBENCH_MACHINE", raising=False)
+    for args, name in (
+        (["/x/asv", "run", "--machine", "ci", "-b", "x"], "ci"),
+        (["/x/asv", "run", "--machine=box"], "box"),
+    ):
+        monkeypatch.setattr(asv_paths, "asv_run_parent", lambda a=args: Parent(a))
+        assert process_records._machine() == name
+    monkeypatch.setattr(asv_paths, "asv_run_parent", lambda: Parent(["/x/asv", "run"]))
+    from measuring.machine import machine_name
+
+    assert process_records._machine() == machine_name()
