@@ -12,10 +12,10 @@ the intervals separate, or until both are narrower than the target (then they
 are equal within the precision asked for: a real tie), or until the budget is
 spent (an open tie, reported as such).
 
-Why 5%: backends that change the answer differ by 10% or more (a backend 10%
-faster is the one to use), and two intervals of half-width 5% around estimates
-10% apart just fail to overlap, so the target is the coarsest one that still
-separates them.  Laaber et al., "Dynamically reconfiguring software
+Why 5%: a backend about a tenth faster is the one to use, and two intervals of
+half-width 5% stop overlapping once their estimates are 11% apart (1.00 +- 5%
+ends at 1.05, 1.11 - 5% starts at 1.055), so 5% is the coarsest target that
+separates backends a tenth apart.  Laaber et al., "Dynamically reconfiguring software
 microbenchmarks" (FSE 2020), stop at a relative interval width of 3% (a
 half-width of 1.5%) to detect regressions, which asks for finer changes than
 choosing a backend.
