@@ -179,8 +179,8 @@ def test_fastest_rule():
         "c": {1: Interval(1.9, 1.0, 3.0)},
     }
     assert records.fastest(speedups) == [
-        (1, "a", ["c", "b"], Interval(2.0, 1.8, 2.2)),
-        (2, "b", [], Interval(3.0, 2.0, 4.0)),
+        (1, "a", ["c", "b"], Interval(2.0, 1.8, 2.2), ["c"]),  # c's 1.0-3.0 is wider than 2x
+        (2, "b", [], Interval(3.0, 2.0, 4.0), []),
     ]
 
 

@@ -50,3 +50,12 @@ def test_an_interval_touching_one_is_not_faster():
     assert faster_ranges({8: Interval(1.1, 0.99, 1.2)}) == []
     assert fmt_range(3, 3) == "3" and fmt_range(2**6, 2**13) == "2^6-2^13"
     assert recommendation({}, "sum") == []
+
+
+def test_a_tie_through_a_wide_interval_is_marked():
+    speedups = {"numba": {64: iv(2.0)}, "mpi": {64: Interval(1.5, 0.5, 2.5)}}
+    (line, _faster) = recommendation(speedups, "matvec")
+    assert line == (
+        "matvec, N = 2^6: **numba** (2x), tied with mpi* (their intervals overlap; "
+        "*: only through an interval wider than 2x)"
+    )

@@ -281,10 +281,10 @@ def _marker(ax, xs, ys, color, face, **kw):
 def _fastest_marks(ax, resident, row, palette):
     """The winners (filled, their speedup written above) and the tied (hollow) of each N."""
     marks = {}
-    for n, winner, tied, iv in records.fastest(resident):
+    for n, winner, tied, iv, wide in records.fastest(resident):
         marks.setdefault(("fastest", winner), []).append(n)
         for b in tied:
-            marks.setdefault(("tied", b), []).append(n)
+            marks.setdefault(("tied" if b not in wide else "tied-wide", b), []).append(n)
         ax.annotate(
             f"{iv.estimate:.2f}x",
             (n, row[winner]),
@@ -295,7 +295,9 @@ def _fastest_marks(ax, resident, row, palette):
         )
     for (kind, b), ns in marks.items():
         face = palette[b] if kind == "fastest" else "none"
-        _marker(ax, ns, [row[b]] * len(ns), palette[b], face, gid=f"{kind} {b}")
+        # a tie that rests on an interval wider than 2x: a small hollow marker
+        size = {"markersize": 6} if kind == "tied-wide" else {}
+        _marker(ax, ns, [row[b]] * len(ns), palette[b], face, gid=f"{kind} {b}", **size)
 
 
 def plot_fastest(run, ks, cap=None):
@@ -304,8 +306,9 @@ def plot_fastest(run, ks, cap=None):
     One row per backend with a resident speedup, x = N (log2): a filled marker where
     the backend has the highest speedup estimate (its speedup written under it), a
     hollow one where its 95% interval overlaps the winner's (tied), nothing where it
-    is slower (``records.fastest``).  Winners' markers have gid "fastest <backend>",
-    tied ones "tied <backend>".  Returns the matplotlib Figure.
+    is slower (``records.fastest``), a small hollow one where the tie rests on an
+    interval wider than a factor of 2.  Winners' markers have gid "fastest <backend>",
+    tied ones "tied <backend>" ("tied-wide <backend>").  Returns the matplotlib Figure.
     """
     fig, ax = _new_figure(cap if cap is not None else caption(run))
     fig.subplots_adjust(left=0.15)  # room for the backend names
@@ -313,11 +316,12 @@ def plot_fastest(run, ks, cap=None):
     backends = [b for b, _ in ordered((b, "resident") for b in resident)]
     row = {b: i for i, b in enumerate(backends)}
     _fastest_marks(ax, resident, row, colors([(b, "resident") for b in backends]))
-    for label, face in (
-        ("fastest (highest estimate)", "0.3"),
-        ("tied (interval overlaps)", "none"),
+    for label, face, size in (
+        ("fastest (highest estimate)", "0.3", 9),
+        ("tied (interval overlaps)", "none", 9),
+        ("tied through an interval wider than 2x", "none", 6),
     ):
-        _marker(ax, [], [], "0.3", face, markersize=9, label=label)
+        _marker(ax, [], [], "0.3", face, markersize=size, label=label)
     ax.set_yticks(range(len(backends)), backends)
     ax.set_ylim(len(backends) - 0.4, -0.6)  # the registry's first backend on top
     ax.set_xscale("log", base=2)

@@ -31,8 +31,8 @@ def answer_ranges(speedups):
     """[(first N, last N, (winner, *tied), [winner's Interval at each N])], consecutive N
     with the same winner and the same tied backends grouped."""
     out = []
-    for n, winner, tied, best in fastest(speedups):
-        answer = (winner, *sorted(tied))
+    for n, winner, tied, best, wide in fastest(speedups):
+        answer = (winner, *sorted(f"{b}*" if b in wide else b for b in tied))
         if out and out[-1][2] == answer:
             first, _last, _a, ivs = out[-1]
             out[-1] = (first, n, answer, ivs + [best])
@@ -70,7 +70,8 @@ def recommendation(speedups, kernel):
         winner, tied = answer[0], answer[1:]
         text = f"{kernel}, N = {fmt_range(first, last)}: **{winner}** ({_speedup_span(ivs)})"
         if tied:
-            text += f", tied with {', '.join(tied)} (their intervals overlap)"
+            text += f", tied with {', '.join(tied)} (their intervals overlap"
+            text += "; *: only through an interval wider than 2x)" if "*" in "".join(tied) else ")"
         lines.append(text)
     faster = []
     for backend in sorted(speedups):

@@ -118,11 +118,23 @@ def no_difference(iv):
     return contains(iv, 1.0)
 
 
+#: an interval whose high bound is more than this factor above its low bound is "wide"
+WIDE = 2.0
+
+
+def is_wide(iv):
+    """True when ``iv`` spans more than a factor of ``WIDE``."""
+    return iv.high > WIDE * iv.low
+
+
 def fastest(speedups):
-    """[(N, winner, [tied], winner's Interval)] at each N of ``speedups`` {backend: {N: Interval}}.
+    """[(N, winner, [tied], winner's Interval, [wide])] at each N of ``speedups``
+    {backend: {N: Interval}}.
 
     The winner has the highest estimate; tied: the other backends whose interval
-    overlaps the winner's, highest estimate first.
+    overlaps the winner's, highest estimate first; wide: the tied backends whose tie
+    rests on an interval wider than a factor of 2 (theirs or the winner's), which
+    more processes might well separate.
     """
     ns = sorted({n for values in speedups.values() for n in values})
     rows = []
@@ -132,7 +144,9 @@ def fastest(speedups):
             key=lambda item: -item[1].estimate,
         )
         (winner, best), rest = at[0], at[1:]
-        rows.append((n, winner, [b for b, iv in rest if overlap(iv, best)], best))
+        tied = [(b, iv) for b, iv in rest if overlap(iv, best)]
+        wide = [b for b, iv in tied if is_wide(iv) or is_wide(best)]
+        rows.append((n, winner, [b for b, _ in tied], best, wide))
     return rows
 
 

@@ -36,7 +36,8 @@ COST_TITLE = (
 FASTEST_HEADER = ("kernel", "N", "fastest backend (resident)", "its speedup")
 FASTEST_TITLE = (
     "Fastest backend at each N (resident; the highest speedup estimate, tied: the "
-    "backends whose 95% interval overlaps the winner's)"
+    "backends whose 95% interval overlaps the winner's; *: tied only through an "
+    "interval wider than a factor of 2)"
 )
 SEED_HEADER = (
     "kernel",
@@ -127,8 +128,9 @@ def fastest_cells(fastest):
     """FASTEST_HEADER cells of a Report's fastest {kernel: rows}: "mpi (tied: numba, opencl)"."""
     cells = []
     for kernel, rows in fastest.items():
-        for n, winner, tied, iv in rows:
-            name = f"{winner} (tied: {', '.join(tied)})" if tied else winner
+        for n, winner, tied, iv, wide in rows:
+            names = ", ".join(f"{b}*" if b in wide else b for b in tied)
+            name = f"{winner} (tied: {names})" if tied else winner
             cells.append((kernel, str(n), name, fmt(iv, ".2f", "x")))
     return cells
 
