@@ -93,9 +93,16 @@ def plot_timeline(farm, distribution):
     if not per:
         return None
     names = [n for n in farm.schedulers if n in per] or list(per)
-    fig = _figure(12, 1.15 * len(names) + 1.0)
-    axes = fig.subplots(len(names), 1, sharex=True, squeeze=False)[:, 0]
+    fig = _figure(12, 1.25 * len(names) + 1.0)
+    axes = fig.subplots(len(names), 1, squeeze=False)[:, 0]
+    # one time axis for the schedulers that matter; one more than twice the median
+    # makespan (a slow scheduler) gets its own, or it would squeeze the others
+    makespans = {n: per[n]["makespan"] * 1e3 for n in names}
+    limit = 2 * float(np.median(list(makespans.values())))
+    common = 1.05 * max(m for m in makespans.values() if m <= limit)
     for ax, name in zip(axes, names):
+        own = makespans[name] > limit
+        ax.set_xlim(0, 1.05 * makespans[name] if own else common)
         t = per[name]
         start, end = np.asarray(t["start"]) * 1e3, np.asarray(t["end"]) * 1e3
         worker, cost = np.asarray(t["worker"]), np.asarray(t["cost"])
@@ -110,12 +117,16 @@ def plot_timeline(farm, distribution):
         ax.set_yticks(range(len(t["worker_pids"])))
         ax.set_ylabel("worker", fontsize=8)
         ax.set_title(
-            f"{name} ({t['kind']}): makespan {t['makespan'] * 1e3:.1f} ms", fontsize=9, loc="left"
+            f"{name} ({t['kind']}): makespan {t['makespan'] * 1e3:.1f} ms"
+            + (" - its own time axis" if own else ""),
+            fontsize=9,
+            loc="left",
         )
     count = len(per[names[0]]["start"])
     axes[-1].set_xlabel(
         f"ms since dispatch ({distribution} costs, T={count};"
-        " dark: the longest 5% of tasks; dashed: makespan)"
+        " dark: the longest 5% of tasks; dashed: makespan; one axis for all but a scheduler"
+        " slower than twice the median)"
     )
     fig.tight_layout()
     return fig
