@@ -6,8 +6,10 @@ Run from the repository root:
 
 For the paired figures of both runs (``benchmarks.report.records``): the share of
 figures whose 95% intervals overlap, pooled and per quantity; every interval wider
-than a factor of 2 (high / low > 2) with its per-process values; and the ten pairs
-farthest apart, with both intervals and both runs' per-process values.  The
+than a factor of 2 (high / low > 2) with its per-process values; the median
+half-width of each run (times of calls >= 100 us, below, and the other figures);
+and the ten pairs farthest apart, with both intervals and both runs' per-process
+values.  The
 per-process values come from the run's ``results/paired/<machine>/<commit8>-*/figures.json``
 (measuring/process_records.py): each process's median ratio, in process order.
 """
@@ -16,6 +18,7 @@ import argparse
 import glob
 import json
 import os
+import statistics
 import sys
 
 sys.path.insert(0, os.getcwd())
@@ -38,6 +41,19 @@ def per_process(run, results_dir):
             for key, entry in json.load(fh).items():
                 out[key] = entry.get("processes") or []
     return out
+
+
+def _half_widths(fig):
+    """Median half-width (% of the estimate, with the count) of the times of calls >= 100 us,
+    of those below, and of every other figure."""
+    groups = ([], [], [])
+    for key, iv in fig.items():
+        width = 100 * (iv.high - iv.low) / 2 / iv.estimate
+        if key[0] == "time":
+            groups[0 if iv.estimate >= 1e-4 else 1].append(width)
+        else:
+            groups[2].append(width)
+    return [f"{statistics.median(g):.1f}% ({len(g)})" if g else "-" for g in groups]
 
 
 def _values(table, key):
@@ -88,6 +104,10 @@ def main(argv=None):
             print("| figure | interval | high/low | per-process values |\n|---|---|---:|---|")
             for ratio, key, iv in wide:
                 print(f"| {_name(key)} | {_iv(iv)} | {ratio:.2f} | {_values(table, key)} |")
+    print("\n## Median 95% half-width, % of the estimate\n")
+    print("| run | times >= 100 us | times < 100 us | all other figures |\n|---|---:|---:|---:|")
+    for name, run, fig in zip("AB", runs, figs):
+        print(f"| {name} ({run.commit[:8]}) | " + " | ".join(_half_widths(fig)) + " |")
     apart = []
     for key, a, b, _overlap in pairs:
         gap = max(a.low / b.high, b.low / a.high) if a.high > 0 and b.high > 0 else 0
