@@ -63,12 +63,20 @@ class _PlanSizes:
 
 
 def figures_folder(results_dir, machine, commit, env_name):
-    """The newest finished paired measurement of (machine, commit, environment), or None."""
-    prefix = run_prefix(commit, env_name)
-    pattern = os.path.join(results_dir, "paired", machine, f"{prefix}-*", FIGURES_FILE)
-    found = [os.path.dirname(p) for p in glob.glob(pattern)]
-    found = [f for f in found if os.path.exists(os.path.join(f, PLAN))]
-    return max(found, key=lambda f: os.path.getmtime(os.path.join(f, FIGURES_FILE)), default=None)
+    """The newest finished paired measurement of (machine, commit, environment), or None.
+
+    asv tells a benchmark its commit and environment (ASV_COMMIT, ASV_ENV_NAME) in the
+    environments it builds, not under ``--python=same``; there the records are named
+    "nocommit-noenv-..." (``measuring.process_records.run_prefix``) and the newest
+    such measurement of the machine is the run's.
+    """
+    for prefix in (run_prefix(commit, env_name), run_prefix(None, None)):
+        pattern = os.path.join(results_dir, "paired", machine, f"{prefix}-*", FIGURES_FILE)
+        found = [os.path.dirname(p) for p in glob.glob(pattern)]
+        found = [f for f in found if os.path.exists(os.path.join(f, PLAN))]
+        if found:
+            return max(found, key=lambda f: os.path.getmtime(os.path.join(f, FIGURES_FILE)))
+    return None
 
 
 def _values(fig, index, params, figures, sizes):

@@ -107,3 +107,13 @@ def test_the_regex_leaves_out_exactly_the_listed_benchmarks():
     assert regex.search("paired.Measurement.track_figures")
     assert regex.search("roof.MemoryRoof.track_read")
     assert regex.search("seeds.SeedMatVec.track_time")
+
+
+def test_under_python_same_the_unnamed_measurement_is_the_runs(tmp_path):
+    """asv names no commit or environment to a --python=same benchmark: its records are
+    "nocommit-noenv-..." and the store takes the newest of them."""
+    res = _results(tmp_path, {json.dumps(["time", "sum", "serial", "numpy", 4096]): _entry(2e-6)})
+    (folder,) = (res / "paired" / MACHINE).iterdir()
+    folder.rename(folder.parent / f"{run_prefix(None, None)}-abcd0123")
+    result_file = asv_store.newest_result(str(res), MACHINE, COMMIT)
+    assert "suite.VectorSumSerial.track_time" in asv_store.store(str(res), MACHINE, result_file)
