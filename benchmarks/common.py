@@ -16,8 +16,8 @@ import json
 import os
 import types
 
-from measuring import figures, pairs
-from measuring.cases import prepare_case
+from measuring import figures, pairs, sizes
+from measuring.cases import prepare_case, skip
 from measuring.settings import current
 
 from . import ROOT, importable_from_checkout  # noqa: F401 (the suite's modules use them from here)
@@ -89,6 +89,10 @@ class Benchmark:
         if not hasattr(self, "opened"):
             self.opened = []
         try:
+            run = SETTINGS.run_sizes(kernel)
+            if n not in run:  # beyond the N that reaches main memory here (measuring.sizes)
+                why = sizes.beyond_reason(kernel, n, run[-1], sizes.last_level_bytes())
+                skip(backend, kernel, n, sizes.BeyondLastLevel(why))
             be, call, host = prepare_case(
                 backend, kernel, n, n_workers or SETTINGS.workers, SETTINGS.dtype, resident, factory
             )

@@ -53,12 +53,17 @@ def bench_regex():
 
 
 class _PlanSizes:
-    """The sizes of a paired measurement's plan, as ``Figure.key`` asks for them."""
+    """The sizes of a paired measurement's plan, as ``Figure.key`` asks for them: the grid
+    (asv's parameters) and the N the run measured (a plan without "grid" measured all)."""
 
     def __init__(self, plan):
         self._sizes = plan["sizes"]
+        self._grid = plan.get("grid", plan["sizes"])
 
     def sizes(self, kernel):
+        return self._grid[kernel]
+
+    def run_sizes(self, kernel):
         return self._sizes[kernel]
 
 
@@ -125,6 +130,8 @@ def store(results_dir, machine, result_file):
             params = [[ast.literal_eval(v) for v in axis] for axis in bench["params"]]
             values = _values(fig, index, params, figures, sizes)
             n = len(values)
+            if not n:  # an axis with no value in this run (no backend of the kind selected)
+                continue
             result = BenchmarkResult(values, [None] * n, [None] * n, 0, "", None)
             results.add_result(bench, result, started_at=now, duration=0.0)
             written.append(bench["name"])

@@ -84,17 +84,23 @@ def place_case(be, kernel, n, inputs, resident=True, label=None):
     return call, (data if resident else None)
 
 
+def reason(exc):
+    """The skip reason of an exception: "<its type>: <its message>"."""
+    return f"{type(exc).__name__}: {exc}"
+
+
+def say_skipped(backend, kernel, n, why):
+    """Print the line asv's log (``asv run --show-stderr``) carries for a skipped case."""
+    print(f"parbench: skipped {kernel} {backend} N={n}: {why}", file=sys.stderr, flush=True)
+
+
 def skip(backend, kernel, n, exc):
     """Record a skip: asv stores NotImplementedError in setup as NaN, not a failure.
 
     The reason goes to stderr too, so ``asv run --show-stderr`` logs it.
     """
-    print(
-        f"parbench: skipped {kernel} {backend} N={n}: {type(exc).__name__}: {exc}",
-        file=sys.stderr,
-        flush=True,
-    )
-    raise NotImplementedError(f"{type(exc).__name__}: {exc}") from exc
+    say_skipped(backend, kernel, n, reason(exc))
+    raise NotImplementedError(reason(exc)) from exc
 
 
 def prepare_case(backend, kernel, n, workers, dtype, resident=True, factory=None):

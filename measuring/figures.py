@@ -96,8 +96,9 @@ class Figure:
 
 
 def seed_size(settings, kernel):
-    """The N of the seed ratios: the largest of every other N of the size set."""
-    return settings.sizes(kernel)[::2][-1]
+    """The N of the seed ratios: the largest of every other N this machine runs
+    (``Settings.run_sizes``; every other N of the grid is the seeds' asv parameter)."""
+    return settings.run_sizes(kernel)[::2][-1]
 
 
 def axis_values(axis, figure, settings):

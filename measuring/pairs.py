@@ -38,7 +38,7 @@ mode, backend, N); see ``key``.  Which figures exist, under which asv names, is
 
 Each process measures every figure once, in the same order, and the processes
 follow one another, so a figure's processes are spread evenly over the whole
-paired phase (about 3 minutes apart on the default sizes): a machine that
+paired phase (about 1.5 minutes apart on the default sizes): a machine that
 drifts during the run widens that figure's interval instead of shifting it.
 """
 
@@ -56,8 +56,8 @@ from kernels.facts import KERNELS, bytes_moved
 from kernels.memory import InsufficientMemory
 from kernels.mpi.process_manager import die_with_parent
 
-from . import stopping
-from .cases import case_inputs, place_case
+from . import sizes, stopping
+from .cases import case_inputs, place_case, reason, say_skipped
 from .figures import LIBRARY_POINTS, seed_size
 from .interference import Watch
 from .intervals import min_processes, ratio_interval
@@ -187,7 +187,7 @@ def _one_size(rec, base, be, kernel, n, plan):
                 calls.append(_host_copy(inputs[0]))
     except InsufficientMemory as exc:
         for mode in MODES:
-            rec.skip(key("speedup", kernel, mode, be.name, n), str(exc))
+            rec.skip(key("speedup", kernel, mode, be.name, n), reason(exc))
         return
     # the backend's sides run back to back; its workers' spin ends before the next round
     pauses = [0.0] * (len(calls) - 1) + [be.spin_after_call_s]
@@ -264,64 +264,97 @@ def _wanted(plan, case):
     return only is None or list(case) in only
 
 
-def _backend_cases(rec, kernel, backend, plan):
-    sizes = [n for n in plan["sizes"][kernel] if _wanted(plan, (kernel, backend, n))]
-    if not sizes:
+def _skip_beyond(rec, kernel, backend, plan):
+    """Record the grid's N beyond those the machine runs as skipped, with why."""
+    run = plan["sizes"][kernel]
+    for n in plan.get("grid", plan["sizes"])[kernel]:
+        if n not in run:
+            why = sizes.beyond_reason(kernel, n, run[-1], plan["last_level_cache_bytes"])
+            for mode in MODES:
+                rec.skip(key("speedup", kernel, mode, backend, n), why)
+
+
+def _backend_cases(rec, backend, plan, progress=None):
+    """Both kernels' cases of one backend and the ratios of the seeds that compare to it,
+    the backend opened once (opening ipyparallel's engines or MPI's ranks takes seconds)."""
+    wanted = {}
+    for kernel in KERNELS:
+        _skip_beyond(rec, kernel, backend, plan)
+        wanted[kernel] = [n for n in plan["sizes"][kernel] if _wanted(plan, (kernel, backend, n))]
+    seeds = [tuple(s) for s in plan["seeds"] if _compares_to(s[1]) == backend]
+    seeds = [s for s in seeds if _wanted(plan, s)]
+    if not any(wanted.values()) and not seeds:
         return
     with get_backend("numpy", workers=1, dtype=plan["dtype"]) as base:
         try:
             be = get_backend(backend, workers=plan["workers"], dtype=plan["dtype"]).open()
         except BackendUnavailable as exc:
-            for n in sizes:
-                for mode in MODES:
-                    rec.skip(key("speedup", kernel, mode, backend, n), str(exc))
+            for kernel, ns in wanted.items():
+                for n in ns:
+                    for mode in MODES:
+                        rec.skip(key("speedup", kernel, mode, backend, n), reason(exc))
+            for kernel, variant, n in seeds:
+                rec.skip(key("seed ratio", kernel, "resident", variant, n), reason(exc))
             return
         try:
-            for n in sizes:
+            for kernel, ns in wanted.items():
+                print(
+                    f"parbench: paired {kernel} {backend} (pid {os.getpid()})",
+                    file=sys.stderr,
+                    flush=True,
+                )
+                if progress is not None and ns:
+                    progress.update(f"{kernel} {backend}")
+                for n in ns:
+                    t0 = time.monotonic()
+                    _one_size(rec, base, be, kernel, n, plan)
+                    rec.spent((kernel, backend, n), time.monotonic() - t0)
+            if progress is not None and seeds:
+                progress.update(f"the seeds that compare to {backend}")
+            for kernel, variant, n in seeds:
                 t0 = time.monotonic()
-                _one_size(rec, base, be, kernel, n, plan)
-                rec.spent((kernel, backend, n), time.monotonic() - t0)
+                _seed_case(rec, be, kernel, variant, n, plan)
+                rec.spent((kernel, variant, n), time.monotonic() - t0)
         finally:
             be.close()
 
 
-def _seed_cases(rec, plan):
-    from kernels.seeds import SEED_VERSIONS, seed_version
+def _compares_to(variant):
+    from kernels.seeds import SEED_VERSIONS
 
-    for kernel, variant, n in plan["seeds"]:
-        if not _wanted(plan, (kernel, variant, n)):
-            continue
-        k = key("seed ratio", kernel, "resident", variant, n)
-        opened, t0 = [], time.monotonic()
-        try:
-            sv = seed_version(variant, workers=plan["workers"], dtype=plan["dtype"]).open()
-            opened.append(sv)
-            be = get_backend(
-                SEED_VERSIONS[variant].compares_to, workers=plan["workers"], dtype=plan["dtype"]
-            ).open()
-            opened.append(be)
-            inputs = case_inputs(kernel, n, plan["dtype"])
-            seed_call, _ = place_case(sv, kernel, n, inputs)
-            call, _ = place_case(be, kernel, n, inputs)
-            pauses = [sv.spin_after_call_s, be.spin_after_call_s]
-            watch = Watch()
-            rows = alternate(
-                [seed_call, call],
-                plan["seed_rounds"],
-                pauses,
-                repeats=1,
-                min_batch=5e-3,
-                max_seconds=CASE_SECONDS,
-                watch=watch,
-            )
-            rec.watched((kernel, variant, n), watch)
-            rec.add(k, _ratios(rows, 0, 1))
-        except (BackendUnavailable, InsufficientMemory) as exc:
-            rec.skip(k, str(exc))
-        finally:
-            for o in opened[::-1]:
-                o.close()
-            rec.spent((kernel, variant, n), time.monotonic() - t0)
+    return SEED_VERSIONS[variant].compares_to
+
+
+def _seed_case(rec, be, kernel, variant, n, plan):
+    """Record ``seed ratio``: the seed variant's time / the open backend ``be``'s, alternated."""
+    from kernels.seeds import seed_version
+
+    k = key("seed ratio", kernel, "resident", variant, n)
+    sv, placed = None, None
+    try:
+        sv = seed_version(variant, workers=plan["workers"], dtype=plan["dtype"]).open()
+        inputs = case_inputs(kernel, n, plan["dtype"])
+        seed_call, _ = place_case(sv, kernel, n, inputs)
+        call, placed = place_case(be, kernel, n, inputs)
+        watch = Watch()
+        rows = alternate(
+            [seed_call, call],
+            plan["seed_rounds"],
+            [sv.spin_after_call_s, be.spin_after_call_s],
+            repeats=1,
+            min_batch=5e-3,
+            max_seconds=CASE_SECONDS,
+            watch=watch,
+        )
+        rec.watched((kernel, variant, n), watch)
+        rec.add(k, _ratios(rows, 0, 1))
+    except (BackendUnavailable, InsufficientMemory) as exc:
+        rec.skip(k, reason(exc))
+    finally:
+        if placed is not None:
+            be.free(placed)
+        if sv is not None:
+            sv.close()
 
 
 def measure(plan, progress=None):
@@ -330,19 +363,8 @@ def measure(plan, progress=None):
     ``progress``: a ``measuring.progress.Reporter`` told what is measured (optional).
     """
     rec = _Recorder()
-    for kernel in KERNELS:
-        for backend in plan["backends"]:
-            print(
-                f"parbench: paired {kernel} {backend} (pid {os.getpid()})",
-                file=sys.stderr,
-                flush=True,
-            )
-            if progress is not None:
-                progress.update(f"{kernel} {backend}")
-            _backend_cases(rec, kernel, backend, plan)
-    if progress is not None and plan["seeds"]:
-        progress.update("the seeds' ratios")
-    _seed_cases(rec, plan)
+    for backend in plan["backends"]:
+        _backend_cases(rec, backend, plan, progress)
     return rec
 
 
@@ -365,7 +387,11 @@ def make_plan(settings=None):
         "workers": settings.workers,
         "dtype": settings.dtype,
         "backends": backends,
-        "sizes": {kernel: list(settings.sizes(kernel)) for kernel in KERNELS},
+        # the grid is asv's parameters; "sizes" the part of it this machine runs
+        # (measuring.sizes: up to 4x the last-level cache)
+        "grid": {kernel: list(settings.sizes(kernel)) for kernel in KERNELS},
+        "sizes": {kernel: list(settings.run_sizes(kernel)) for kernel in KERNELS},
+        "last_level_cache_bytes": sizes.last_level_bytes(),
         "rounds": settings.rounds,
         "seed_rounds": max(2, settings.rounds // 2),
         "seeds": seeds,
@@ -422,6 +448,16 @@ def _groups(records):
     return groups, skips
 
 
+def _say_skipped(records):
+    """Print each skipped case once, with its reason (asv's log keeps the run's stderr)."""
+    said = set()
+    for k, why in sorted(_groups(records)[1].items()):
+        quantity, kernel, _mode, backend, n = json.loads(k)
+        if (kernel, backend, n) not in said:
+            said.add((kernel, backend, n))
+            say_skipped(backend, kernel, n, why)
+
+
 def combine(records):
     """{key: Interval or skip reason} from the records of several processes."""
     groups, skips = _groups(records)
@@ -441,13 +477,13 @@ def case_of(plan, k):
     ratio at its point's N, the serial baseline's times with the first backend.
     """
     quantity, kernel, mode, backend, n = k
-    sizes = plan["sizes"].get(kernel, [])
+    run = plan["sizes"].get(kernel, [])
     if quantity == "seed ratio":
         return (kernel, backend, n)
     if n is None or n == LIBRARY_POINTS[1]:
-        n = sizes[-1]
+        n = run[-1]
     elif n == LIBRARY_POINTS[0]:
-        n = sizes[0]
+        n = run[0]
     if mode == "serial":
         backend = plan["backends"][0]
     return (kernel, backend, n)
@@ -498,20 +534,33 @@ def figures_file(records, combined, plan, stopped_by):
     return out
 
 
+def _seconds_for(records, cases):
+    """Seconds a process measuring only ``cases`` is expected to take: the mean seconds
+    each case took in the processes so far, plus the mean a process spent outside its
+    cases (starting, importing, opening backends), as if it opened all of them."""
+    per_case, outside = {}, []
+    for r in records:
+        spent = r.get("case_seconds", {})
+        outside.append(max(0.0, r.get("seconds", 0.0) - sum(spent.values())))
+        for case, seconds in spent.items():
+            per_case.setdefault(case, []).append(seconds)
+    wanted = [per_case.get(json.dumps(list(c)), [0.0]) for c in cases]
+    return sum(sum(v) / len(v) for v in wanted) + sum(outside) / max(1, len(outside))
+
+
 def _next_only(records, plan, started):
     """(cases the next process measures, or None for all; why to stop, or "").
 
     The first ``min_processes()`` processes measure everything; later ones only
     the open cases (``measuring.stopping.open_cases``), while the phase's budget
-    leaves room for one more process of the mean length so far.
+    leaves room for such a process (``_seconds_for``).
     """
     if len(records) < min_processes():
         return None, ""
     only = stopping.open_cases([_keyed(r) for r in records], case=lambda k: case_of(plan, k))
     if not only:
         return None, "every figure known"
-    mean = sum(r.get("seconds", 0.0) for r in records) / len(records)
-    if time.monotonic() - started + mean > plan["budget_s"]:
+    if time.monotonic() - started + _seconds_for(records, only) > plan["budget_s"]:
         return None, "budget"
     return sorted(list(c) for c in only), ""
 
@@ -569,6 +618,7 @@ def setup_cache(settings=None, results=None):
                 records[i] = r
     progress.finish()
     ordered = [records[i] for i in sorted(records)]
+    _say_skipped(ordered)
     result = combine(ordered)
     store.finish(figures_file(ordered, result, plan, stopped_by))
     return result
@@ -578,10 +628,15 @@ setup_cache.timeout = PROCESS_TIMEOUT_S * 6
 
 
 def lookup(cache, k, index):
-    """Field ``index`` (0 estimate, 1 low, 2 high) of the figure ``k``; asv's skip if absent."""
+    """Field ``index`` (0 estimate, 1 low, 2 high) of the figure ``k``; asv's skip
+    (NotImplementedError with the reason, also printed) if skipped or absent."""
     value = cache.get(k)
-    if value is None:
-        raise NotImplementedError(f"not measured: {k}")
+    if value is None:  # a skipped case's reason is kept on its resident speedup
+        value = cache.get(key("speedup", k[1], "resident", k[3], k[4]))
+        if not isinstance(value, str):
+            raise NotImplementedError(f"not measured: {k}")
     if isinstance(value, str):
+        # asv shows a benchmark's stderr (--show-stderr), never setup_cache's
+        say_skipped(k[3], k[1], k[4], value)
         raise NotImplementedError(value)
     return value[index]

@@ -28,6 +28,13 @@ PHASES = (
     ("publish and plots", 150, "asv publish, the offline site, the plots, the screenshots"),
 )
 TOTAL_S = 1200
+
+
+def budget(phase):
+    """Seconds of ``phase``'s budget (KeyError for an unknown phase)."""
+    return dict((p, b) for p, b, _w in PHASES)[phase]
+
+
 #: the steps run-all.sh notes (``--step NAME start|end``) and the phase each belongs to;
 #: "asv run" is split further by ``asv_split``
 STEPS = {

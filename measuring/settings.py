@@ -4,8 +4,10 @@ Environment switches (``Settings.from_environment``; every asv process of a run
 and every measuring process sees the same values, since the measuring processes
 get them in their plan, not from the environment):
 
-* ``PARBENCH_SIZES``: ``default`` (matvec N = 2**6 .. 2**13, sum N = 2**10 .. 2**26)
-  or ``quick`` (a few small N, for CI and a first look).
+* ``PARBENCH_SIZES``: ``default`` (the grid matvec N = 2**6 .. 2**13, sum N =
+  2**10 .. 2**26, run up to 4x this machine's last-level cache: ``measuring.sizes``),
+  ``full`` (the whole grid on any machine) or ``quick`` (a few small N, for CI
+  and a first look).
 * ``PARBENCH_BACKENDS``: comma-separated registry names to run (default: all seven).
 * ``PARBENCH_WORKERS``: workers per backend (default: all cores of this process).
 * ``PARBENCH_DTYPE``: ``float64`` (default) or ``float32``.
@@ -15,7 +17,8 @@ get them in their plan, not from the environment):
   ``measuring.intervals.min_processes``).  After 6, a process measures only the
   cases whose figures have not met their precision target (``measuring.stopping``).
 * ``PARBENCH_PAIRED_BUDGET``: seconds the paired measurement may spend before it
-  starts no further process (default 1800, quick 300).
+  starts no further process beyond the first 6 (default: its phase's budget in
+  ``measuring.phases``, 540; full 1800; quick 60).
 
 Two more switches belong to the kernels library, which applies them to any user
 of a backend, in or out of this suite: ``PARBENCH_MEMORY_LIMIT``
@@ -28,19 +31,26 @@ import functools
 import os
 
 from .intervals import min_processes
+from .phases import budget
 
 SIZES = {
     "default": {"matvec": [2**k for k in range(6, 14)], "sum": [2**k for k in range(10, 27, 2)]},
     "quick": {"matvec": [16, 256], "sum": [16, 4096]},
 }
+SIZES["full"] = SIZES["default"]
 #: processes and rounds per process of each size set.  The interval is over
 #: processes (``measuring.intervals``): 10 gives the order-statistic interval
 #: [x(2), x(9)] (97.9%), which one bad process cannot widen past its neighbours;
 #: 4 rounds each keep the 40 rounds of the former 5 x 8.  quick: 6, the fewest a
 #: 95% interval of the median can be had from, 2 rounds each.
-PAIRED_DEFAULTS = {"default": (10, 4), "quick": (6, 2)}
-#: seconds of the paired measurement after which no further process starts
-PAIRED_BUDGET_S = {"default": 1800.0, "quick": 300.0}
+PAIRED_DEFAULTS = {"default": (10, 4), "full": (10, 4), "quick": (6, 2)}
+#: seconds of the paired measurement after which no further process starts: the
+#: phase's budget of the run (``measuring.phases``); ``full`` is opt-in and longer
+PAIRED_BUDGET_S = {
+    "default": float(budget("paired measurement")),
+    "full": 1800.0,
+    "quick": 60.0,
+}
 DTYPES = ("float64", "float32")
 
 SIZES_ENV = "PARBENCH_SIZES"
@@ -123,8 +133,22 @@ class Settings:
         return cls(**d)
 
     def sizes(self, kernel):
-        """The N values of ``kernel`` ('matvec' or 'sum') in this size set, ascending."""
+        """The N values of ``kernel`` ('matvec' or 'sum') in this size set's grid, ascending
+        (asv's parameters: the same on every machine)."""
         return SIZES[self.size_set][kernel]
+
+    def run_sizes(self, kernel, llc_bytes=None):
+        """The N of ``sizes(kernel)`` this machine runs (``measuring.sizes.run_sizes``):
+        up to 4x the last-level cache of ``llc_bytes`` bytes (default: this machine's),
+        or the whole grid for ``full``."""
+        from . import sizes
+
+        if self.size_set in sizes.UNCAPPED:
+            return self.sizes(kernel)
+        if llc_bytes is None:
+            llc_bytes = sizes.last_level_bytes()
+        itemsize = 4 if self.dtype == "float32" else 8
+        return sizes.run_sizes(self.sizes(kernel), kernel, llc_bytes, itemsize)
 
     def selected_backends(self, all_names):
         """The names of ``all_names`` these settings select, in registry order.

@@ -211,18 +211,32 @@ def _benchmark_worker(tag, benchmark, timeout):
 def test_ctrl_c_during_asv_run_keeps_earlier_results_and_leaves_no_process(tmp_path):
     env, tag, results = asv_project(tmp_path, PARBENCH_BACKENDS="multiprocessing,mpi")
     try:
-        # 1. an earlier, complete run
+        # 1. an earlier, complete run, as scripts/run-all.sh makes it: the paired
+        # measurement and a benchmark asv times, then the store of the paired numbers
         r = subprocess.run(
-            asv_run_args("--bench", r"^suite\.VectorSumEndToEndCold\."),
-            env=env,
+            asv_run_args("--bench", r"^(paired\.Measurement|suite\.VectorSumEndToEndCold)\."),
+            # one backend with processes keeps the measurement short
+            env={**env, "PARBENCH_BACKENDS": "multiprocessing"},
             cwd=tmp_path,
             capture_output=True,
             text=True,
             timeout=120,
         )
         assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
+        stored = subprocess.run(
+            [sys.executable, "-m", "measuring.asv_store", "--machine", "ci", "--results", results],
+            env=env,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert stored.returncode == 0, stored.stdout + stored.stderr
         before = result_rows(results)
-        assert all(v and not any(e is None or math.isnan(e) for e in v) for v in before.values())
+        failed = [k for k, v in before.items() if v is None or None in v]
+        assert not failed, failed  # nothing failed
+        cold = before["suite.VectorSumEndToEndCold.track_time"]
+        assert cold and not any(math.isnan(e) for e in cold)
         files_before = {f: f.read_bytes() for f in (results / "ci").glob("*.json")}
         # 2. a second run, interrupted (Ctrl-C) while a backend with processes is busy
         p = subprocess.Popen(

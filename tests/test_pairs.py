@@ -97,7 +97,8 @@ def test_processes_and_rounds_switches():
 def test_the_plan_carries_the_settings_so_a_measuring_process_reads_no_environment():
     s = Settings.from_environment({"PARBENCH_SIZES": "quick", "PARBENCH_DTYPE": "float32"})
     plan = pairs.make_plan(s)
-    assert plan["dtype"] == "float32" and plan["sizes"]["sum"] == s.sizes("sum")
+    assert plan["dtype"] == "float32" and plan["grid"]["sum"] == s.sizes("sum")
+    assert plan["sizes"]["sum"] == s.run_sizes("sum")
     assert Settings.from_dict(json.loads(json.dumps(s.as_dict()))) == s
 
 
@@ -150,6 +151,18 @@ def test_later_processes_measure_only_the_cases_not_yet_known():
         "",
     )
     assert pairs._next_only(spread, {**plan, "budget_s": 5.0}, time.monotonic())[1] == "budget"
+
+
+def test_a_process_of_the_open_cases_is_expected_to_take_their_seconds_and_the_start():
+    """The budget rule's estimate: the open cases' mean seconds so far plus the mean time
+    a process spent outside its cases, not a whole process's mean."""
+    records = []
+    for outside, open_case in ((4.0, 1.0), (6.0, 3.0)):
+        cases = {json.dumps(["sum", "numpy", 4096]): open_case, json.dumps(["sum", "x", 8]): 50.0}
+        records.append({"seconds": outside + sum(cases.values()), "case_seconds": cases})
+    assert pairs._seconds_for(records, [("sum", "numpy", 4096)]) == 2.0 + 5.0
+    # a case never timed counts 0 s: the start alone
+    assert pairs._seconds_for(records, [("matvec", "numpy", 64)]) == 5.0
 
 
 def test_figures_file_says_which_figures_met_their_target():

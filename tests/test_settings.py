@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from measuring.settings import PAIRED_DEFAULTS, SIZES, Settings
+from measuring.settings import PAIRED_BUDGET_S, PAIRED_DEFAULTS, SIZES, Settings
 
 
 def test_defaults_without_switches():
@@ -25,7 +25,7 @@ def test_every_switch_is_read():
             "PARBENCH_ROUNDS": "3",
         }
     )
-    assert s == Settings("quick", ("mpi", "numpy"), 1, "float32", 8, 3, 300.0)
+    assert s == Settings("quick", ("mpi", "numpy"), 1, "float32", 8, 3, PAIRED_BUDGET_S["quick"])
     # registry order, whatever order the switch names them in
     assert s.selected_backends(["numpy", "numba", "mpi"]) == ["numpy", "mpi"]
 
@@ -33,7 +33,7 @@ def test_every_switch_is_read():
 @pytest.mark.parametrize(
     "env, message",
     [
-        ({"PARBENCH_SIZES": "huge"}, "PARBENCH_SIZES='huge'; choose one of default, quick"),
+        ({"PARBENCH_SIZES": "huge"}, "PARBENCH_SIZES=.huge.; choose one of default, quick, full"),
         ({"PARBENCH_DTYPE": "int8"}, "PARBENCH_DTYPE='int8'"),
         ({"PARBENCH_WORKERS": "0"}, "PARBENCH_WORKERS=0: at least 1 worker"),
         ({"PARBENCH_WORKERS": "two"}, "PARBENCH_WORKERS='two': not a whole number"),
