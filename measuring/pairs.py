@@ -589,7 +589,9 @@ def setup_cache(settings=None, results=None):
             file=sys.stderr,
             flush=True,
         )
-    progress = Reporter("paired measurement", total=plan["processes"])
+    progress = Reporter(
+        "paired measurement", plan["processes"], budget_s=plan["budget_s"], least=min_processes()
+    )
     for r in records.values():
         progress.process_done(r.get("seconds", 0.0))
     started, stopped_by = time.monotonic(), "process cap"

@@ -53,9 +53,11 @@ class Reporter:
     Writing never raises: progress must not stop a measurement.
     """
 
-    def __init__(self, phase, total=None, path=None):
+    def __init__(self, phase, total=None, path=None, budget_s=None, least=0):
         self.path = os.environ.get(PROGRESS_ENV) if path is None else path
         self.state = {"phase": phase, "total": total, "done": 0, "started": time.time()}
+        if budget_s is not None:  # no process starts past the budget after the first ``least``
+            self.state.update(budget_s=budget_s, least=least)
         self.durations = []
         self._last_tty = 0.0
 
@@ -94,7 +96,11 @@ class Reporter:
         total, done = self.state.get("total"), self.state["done"]
         if total and self.durations:
             mean = sum(self.durations) / len(self.durations)
-            self.state["left_s"] = max(0.0, mean * (total - done))
+            left = mean * (total - done)
+            if self.state.get("budget_s") is not None:
+                must = mean * max(0, self.state["least"] - done)
+                left = min(left, max(must, self.state["budget_s"] - self.state["spent_s"]))
+            self.state["left_s"] = max(0.0, left)
         self.state["updated"] = now
         try:
             if self.path:

@@ -39,6 +39,19 @@ def test_reporter_writes_a_whole_file_and_a_process_continues_it(tmp_path):
     assert not list(tmp_path.glob("*.tmp"))
 
 
+def test_the_time_left_stops_at_the_budget_once_the_first_processes_are_done(tmp_path):
+    path = tmp_path / "progress.json"
+    rep = progress.Reporter("paired", total=20, path=str(path), budget_s=300.0, least=6)
+    rep.state["started"] -= 100.0  # 100 s spent on one process
+    rep.process_done(100.0)
+    # five more processes must run whatever the budget: 500 s, not the budget's 200 s
+    assert abs(json.loads(path.read_text())["left_s"] - 500.0) < 1.0
+    for _ in range(6):
+        rep.state["started"] -= 10.0
+        rep.process_done(10.0)  # 7 done, mean 22.9 s, 160 s spent: 140 s of budget left
+    assert abs(json.loads(path.read_text())["left_s"] - 140.0) < 1.0
+
+
 def test_reporter_never_raises(tmp_path):
     rep = progress.Reporter("x", total=1, path=str(tmp_path / "missing" / "p.json"))
     rep.update("y")  # the folder does not exist: nothing written, no error
