@@ -90,7 +90,8 @@ class Benchmark:
             self.opened = []
         try:
             run = SETTINGS.run_sizes(kernel)
-            if n not in run:  # beyond the N that reaches main memory here (measuring.sizes)
+            # an N of the grid beyond the one that reaches main memory here (measuring.sizes)
+            if n in SETTINGS.sizes(kernel) and n not in run:
                 why = sizes.beyond_reason(kernel, n, run[-1], sizes.last_level_bytes())
                 skip(backend, kernel, n, sizes.BeyondLastLevel(why))
             be, call, host = prepare_case(

@@ -31,6 +31,7 @@ SIZES = {
     "default": {"latency": [8, 512, 32768], "bandwidth": [65536, 2**21, 2**26]},
     "quick": {"latency": [8, 4096], "bandwidth": [65536]},
 }
+SIZES["full"] = SIZES["default"]
 #: seconds of timed round trips per case (one message size and transport)
 BUDGET_S = 0.3
 

@@ -18,7 +18,7 @@ get them in their plan, not from the environment):
   cases whose figures have not met their precision target (``measuring.stopping``).
 * ``PARBENCH_PAIRED_BUDGET``: seconds the paired measurement may spend before it
   starts no further process beyond the first 6 (default: its phase's budget in
-  ``measuring.phases``, 540; full 1800; quick 60).
+  ``measuring.phases``, 720; full 1800; quick 60).
 
 Two more switches belong to the kernels library, which applies them to any user
 of a backend, in or out of this suite: ``PARBENCH_MEMORY_LIMIT``

@@ -65,3 +65,20 @@ def test_every_figure_met_says_so(tmp_path):
 def test_a_run_without_statuses_has_no_section(tmp_path):
     assert precision.markdown(_run(tmp_path, None)) == ""
     assert page.precision_section(type("R", (), {"run": _run(tmp_path / "x", None)})(), []) == []
+
+
+def test_the_n_a_machine_did_not_run_are_one_sentence_not_a_skip_per_backend(tmp_path):
+    """plan.json's grid beyond its sizes (measuring.sizes) is said once, per kernel."""
+    key = json.dumps(["speedup", "sum", "resident", "mpi", 4096])
+    run = _run(tmp_path, {key: _entry(True)})
+    assert precision.not_run(run) == {}  # no plan: an older run measured the whole grid
+    (folder,) = (tmp_path / "results" / "paired" / "testbox").iterdir()
+    plan = {
+        "grid": {"matvec": [64, 128], "sum": [4096, 2**16, 2**18]},
+        "sizes": {"matvec": [64, 128], "sum": [4096]},
+    }
+    (folder / "plan.json").write_text(json.dumps(plan))
+    assert precision.not_run(run) == {"sum": [2**16, 2**18]}
+    line = precision.not_run_line(precision.not_run(run))
+    assert line.startswith("Not run on this machine: sum N = 65536, 262144. A smaller N")
+    assert precision.not_run_line({}) == ""

@@ -194,6 +194,8 @@ def missing_section(report, figure_paths):
     """Backends unavailable on the machine (with RunInfo's reason), then every entry
     that was skipped or failed; says so when there are none."""
     section = Section("Unavailable, skipped or failed", "missing")
+    if report.not_run:
+        section.paragraphs.append(precision.not_run_line(report.not_run))
     reasons = unavailable(report.run)
     if reasons:
         rows = list(reasons.items())

@@ -28,6 +28,33 @@ def figures_files(run):
     return sorted(glob.glob(pattern))
 
 
+def not_run(run):
+    """{kernel: [N]} of the grid that ``run``'s machine did not run (beyond 4x its
+    last-level cache, ``measuring.sizes``), from the paired measurement's plan.json;
+    {} when no plan says (older runs measured the whole grid)."""
+    out = {}
+    for path in figures_files(run):
+        try:
+            plan = load_json(os.path.join(os.path.dirname(path), "plan.json"))
+        except (OSError, ValueError):
+            continue
+        for kernel, grid in (plan.get("grid") or {}).items():
+            run_ns = set(plan["sizes"].get(kernel, []))
+            out[kernel] = sorted(set(out.get(kernel, [])) | {n for n in grid if n not in run_ns})
+    return {k: v for k, v in out.items() if v}
+
+
+def not_run_line(not_run_ns):
+    """The sentence the summary and the page give for ``not_run``'s dict ("" if empty)."""
+    if not not_run_ns:
+        return ""
+    listed = "; ".join(f"{k} N = {', '.join(map(str, ns))}" for k, ns in not_run_ns.items())
+    return (
+        f"Not run on this machine: {listed}. A smaller N already moves at least 4x its"
+        " last-level cache, so these are memory-bound like it (PARBENCH_SIZES=full runs them)."
+    )
+
+
 #: a figure whose case had more than this share of its rounds marked is "mostly under
 #: interference"
 MOSTLY = 0.5

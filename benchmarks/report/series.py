@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 from kernels.facts import BACKENDS, KERNELS, bytes_moved
 
-from . import recommend, records
+from . import precision, recommend, records
 from .results import (
     KERNEL_CLASSES,
     SEED_CLASSES,
@@ -90,6 +90,8 @@ class Report:
     figures: dict = field(default_factory=dict)
     costs: list = field(default_factory=list)
     fastest: dict = field(default_factory=dict)
+    #: {kernel: [N]} of the grid this machine did not run (``precision.not_run``)
+    not_run: dict = field(default_factory=dict)
 
     def plotted(self):
         """The KernelSeries that have at least one N, in kernel order."""
@@ -383,11 +385,14 @@ def analyse(run):
     paired = bool(records.select(figures, "speedup"))
     kernels = {kernel: collect(run, kernel, figures if paired else None) for kernel in KERNELS}
     rows, missing = [], []
+    not_run = precision.not_run(run)
     for ks in kernels.values():
         r, m = summarize(run, ks, figures)
         rows += r
-        missing += m
+        # an N the machine did not run is one line of its own, not a skip per backend
+        missing += [e for e in m if e[2] not in not_run.get(e[1], ())]
     report = Report(run, kernels, rows, missing, seed_comparison(run, kernels), seed_ratios(run))
+    report.not_run = not_run
     if paired:
         report.paired, report.figures = True, figures
         _paired_parts(report)

@@ -7,6 +7,7 @@ Every function here formats numbers that ``series`` computed; none reads a file.
 import textwrap
 from collections import namedtuple
 
+from . import precision
 from .records import Interval, processes_rounds
 from .results import format_date
 
@@ -149,9 +150,11 @@ def ratio_cells(ratios):
     return [(k, v, fmt(r, ".2f", "x")) for (k, v), r in sorted(ratios.items())]
 
 
-def missing_lines(missing):
-    """One line per (label, kernel, N, mode, why) of ``series.summarize``'s missing list."""
-    return [
+def missing_lines(missing, not_run=None):
+    """One line per (label, kernel, N, mode, why) of ``series.summarize``'s missing list,
+    after the sentence on the N the machine did not run (``precision.not_run``)."""
+    lines = [precision.not_run_line(not_run)] if not_run else []
+    return lines + [
         f"skipped or failed: {label} {kernel} {n} ({mode}, {why})"
         for label, kernel, n, mode, why in missing
     ]
@@ -342,6 +345,6 @@ def summary(report):
         fastest_cells(report.fastest),
         seed_cells(report.seeds),
         ratio_cells(report.seed_ratios),
-        missing_lines(report.missing),
+        missing_lines(report.missing, report.not_run),
     )
     return _markdown(parts), _text(parts)

@@ -13,10 +13,10 @@ loop, ``BUSY_PROCESSES`` of them) from ``BUSY_START_S`` after the start for
 * the share of figures whose intervals in the two runs overlap, or whose case in
   the second run has a marked round (the target: >= 90%).
 
-Run from the repository root on an otherwise idle machine (it takes about 5 minutes
-on 2 cores):
+Run from the repository root on an otherwise idle machine (it takes about 10 minutes
+on 2 cores), optionally naming the folder the records are kept in:
 
-    .venv/bin/python measurements/interference/experiment.py \
+    .venv/bin/python measurements/interference/experiment.py [FOLDER] \
         > measurements/interference/experiment.log
 """
 
@@ -89,7 +89,11 @@ def _share(flags):
 
 
 def main():
-    with tempfile.TemporaryDirectory() as quiet_dir, tempfile.TemporaryDirectory() as busy_dir:
+    # the records stay (argv[1], default a new temporary folder) for a second look
+    out = sys.argv[1] if len(sys.argv) > 1 else tempfile.mkdtemp(prefix="parbench-interference-")
+    quiet_dir, busy_dir = os.path.join(out, "quiet"), os.path.join(out, "busy")
+    print(f"records under {out}")
+    if True:
         t0 = time.monotonic()
         quiet, quiet_records, _ = _run(quiet_dir, busy=False)
         print(f"quiet run: {time.monotonic() - t0:.0f} s, {len(quiet_records)} processes")
