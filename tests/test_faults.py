@@ -241,7 +241,9 @@ def test_ctrl_c_during_asv_run_keeps_earlier_results_and_leaves_no_process(tmp_p
         # 2. a second run, interrupted (Ctrl-C) while a backend with processes is busy
         p = subprocess.Popen(
             asv_run_args("--bench", r"^suite\.MatVecEndToEndCold"),
-            env=env,
+            # the default sizes keep the benchmark busy for longer than the quick ones'
+            # few seconds, so the Ctrl-C cannot land after it has finished
+            env={**env, "PARBENCH_SIZES": "default"},
             cwd=tmp_path,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
