@@ -188,6 +188,15 @@ class Scheduler(abc.ABC):
             "spin_rate": f"{tasks.calibrate():.4g} iterations/s",
         }
 
+    def _check_workers(self):
+        """Raise WorkerError if a worker died since the last farm.
+
+        Schedulers whose library would otherwise fail on a dead worker in its own
+        way (a crash in MPI, a KeyError in ipyparallel) check before each farm;
+        the pools replace dead workers themselves.
+        """
+        return None
+
     def run(self, costs):
         """Run a farm of ``len(costs)`` tasks of ``costs`` seconds each (1-D, >= 0); a Timeline.
 
@@ -205,6 +214,7 @@ class Scheduler(abc.ABC):
         counts = tasks.iterations(costs, tasks.calibrate())
         items = [(i, int(c)) for i, c in enumerate(counts)]
         try:
+            self._check_workers()
             t0 = time.perf_counter()
             records = self._run(items) if items else []
             t1 = time.perf_counter()

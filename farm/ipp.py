@@ -10,9 +10,11 @@ reaper that kills the cluster when this process dies); the task function
 ``farm.tasks.run_task`` lives in an importable module, so the engines unpickle it
 by reference.
 
-Waiting goes through ``EngineCluster.wait``: a dead engine raises WorkerError
-within about 50 ms, Ctrl-C raises KeyboardInterrupt (ipyparallel's own blocking
-get swallows it), and ``close`` then stops the whole cluster.
+Submitting and waiting go through ``EngineCluster.submit`` and ``wait``: a dead
+engine raises WorkerError within about 50 ms (also when it died between two
+farms, so the controller already dropped its id), Ctrl-C raises
+KeyboardInterrupt (ipyparallel's own blocking get swallows it), and ``close``
+then stops the whole cluster.
 """
 
 from kernels.base import BackendUnavailable
@@ -43,6 +45,9 @@ class _EngineFarm(Scheduler):
     def worker_pids(self):
         return tuple(self._cluster.engine_pids[i] for i in self._ids)
 
+    def _check_workers(self):
+        self._cluster.check_engines()
+
     def _close(self, broken):
         cluster, self._cluster = getattr(self, "_cluster", None), None
         if cluster is not None:
@@ -63,7 +68,8 @@ class DirectViewFarm(_EngineFarm):
         return client[self._ids]
 
     def _run(self, items):
-        return self._cluster.wait(self._view.map_async(tasks.run_task, items))
+        submitted = self._cluster.submit(self._view.map_async, tasks.run_task, items)
+        return self._cluster.wait(submitted)
 
 
 class LoadBalancedFarm(_EngineFarm):
@@ -76,5 +82,7 @@ class LoadBalancedFarm(_EngineFarm):
         return client.load_balanced_view(self._ids)
 
     def _run(self, items):
-        result = self._view.map_async(tasks.run_task, items, chunksize=1, ordered=False)
+        result = self._cluster.submit(
+            self._view.map_async, tasks.run_task, items, chunksize=1, ordered=False
+        )
         return self._cluster.wait(result)

@@ -111,7 +111,9 @@ class _MPIScheduler(Scheduler):
         gone = [f"{p.pid}" for p in self._procs if _is_gone(p)]
         if gone:
             self._broken = True
-            raise WorkerError(f"{self.name}: worker pid(s) {', '.join(gone)} died during the farm")
+            raise WorkerError(f"{self.name}: worker pid(s) {', '.join(gone)} died")
+
+    _check_workers = _check_alive
 
     def _wait(self, done):
         """Poll ``done()`` until True, with sleeps up to POLL_SLEEP_MAX_S and liveness checks."""

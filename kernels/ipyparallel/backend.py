@@ -135,11 +135,7 @@ class IPyParallelBackend(Backend):
         if self._broken:
             raise WorkerError("ipyparallel backend: broken by an earlier error; close it")
         try:
-            try:
-                pending = [submit() for submit in submits]
-            except Exception:
-                self._cluster.check_engines()  # WorkerError naming the dead engine
-                raise
+            pending = [self._cluster.submit(submit) for submit in submits]
             return [self._cluster.wait(r) for r in pending]
         except BaseException:
             self._broken = True

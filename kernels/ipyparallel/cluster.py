@@ -174,6 +174,19 @@ class EngineCluster:
             return False
         return True
 
+    def submit(self, call, *args, **kwargs):
+        """Return ``call(*args, **kwargs)``, an ipyparallel AsyncResult.
+
+        The controller drops a dead engine's id within a heartbeat, after which a
+        view that names it raises its own error (a KeyError on the engine id) at
+        submission; this raises WorkerError naming the dead engine instead.
+        """
+        try:
+            return call(*args, **kwargs)
+        except Exception:
+            self.check_engines()
+            raise
+
     def wait(self, result, check=True):
         """Wait for an ipyparallel AsyncResult; return ``result.get()``.
 
