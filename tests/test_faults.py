@@ -254,8 +254,20 @@ def test_ctrl_c_during_asv_run_keeps_earlier_results_and_leaves_no_process(tmp_p
             cmd = _benchmark_worker(tag, "suite.MatVecEndToEndCold", 90)
             assert cmd, "no MPI rank or multiprocessing worker started by a MatVec benchmark"
             time.sleep(0.2)
-            os.killpg(p.pid, signal.SIGINT)  # the terminal's Ctrl-C: asv's process group
             t0 = time.monotonic()
+            # the terminal's Ctrl-C goes to asv's process group.  asv (launch_method
+            # "spawn") forks a process per parameter; a Ctrl-C that lands during that fork
+            # raises its KeyboardInterrupt inside logging's at-fork handler, where CPython
+            # prints "Exception ignored" and drops it (seen once in CI).  A user then
+            # presses Ctrl-C again: so does the test, once a second has passed.
+            presses = 0
+            while p.poll() is None and presses < 3:
+                os.killpg(p.pid, signal.SIGINT)
+                presses += 1
+                try:
+                    p.wait(timeout=1.0)
+                except subprocess.TimeoutExpired:
+                    pass
             out, _ = p.communicate(timeout=30)
         finally:
             if p.poll() is None:
@@ -282,5 +294,6 @@ def test_ctrl_c_during_asv_run_keeps_earlier_results_and_leaves_no_process(tmp_p
     print(
         f"Ctrl-C during asv run (while {worker.split()[-1]} served {bench}): asv stopped,"
         f" no process left"
-        f" {stopped_after:.2f} s after SIGINT; earlier results intact and plotted"
+        f" {stopped_after:.2f} s after the first of {presses} SIGINT;"
+        f" earlier results intact and plotted"
     )
