@@ -65,7 +65,7 @@ def _case(be, serial, kernel, n):
         median, samples = _time(call)
         row = {"kernel": kernel, "n": n, "mode": mode, "seconds": median}
         rows.append({**row, "samples_s": samples})
-        time.sleep(0.3)  # idle ranks spin 0.25 s after a call (kernels.mpi.SPIN_S)
+        be.rest()  # idle ranks spin after a call: they would take a core from the next mode
     be.free(placed)
     return rows
 

@@ -82,9 +82,6 @@ class Backend(abc.ABC):
     #: True where end-to-end calls keep their placement for the next call of the
     #: same size (``kernels.placement_pool``); such a backend implements ``_refill``
     pools_placements = False
-    #: seconds the backend's workers keep spinning on a core after a call returns
-    #: (a measurement timing something else next waits this long first)
-    spin_after_call_s = 0.0
 
     def __init__(self, workers=None, dtype=np.float64):
         self.workers = v.check_workers(workers)
@@ -163,6 +160,15 @@ class Backend(abc.ABC):
     def _one_thread(self, elements):
         """True if an input of ``elements`` elements runs on one thread (serial_below)."""
         return elements < self.serial_below
+
+    def rest(self):  # noqa: B027 (optional hook: most backends' workers block when idle)
+        """Let this backend's workers stop using the CPUs now, until the next call.
+
+        Workers that spin after a call (MPI ranks poll for SPIN_S) would take a
+        core from whatever a measurement times next; it calls this, untimed,
+        after each of this backend's turns.  Default: nothing to do (pools,
+        engines and OpenMP threads block or yield when idle).
+        """
 
     def claim_threads(self):  # noqa: B027 (optional hook: most backends have nothing to re-apply)
         """Re-apply this backend's thread settings (BLAS threads) in this process.

@@ -18,8 +18,18 @@ and ``between`` turns them into an ``Interference``:
 
 /proc/stat and psutil count in clock ticks (10 ms at USER_HZ 100), so the
 ``steal`` and ``others`` of a round shorter than a few ticks per CPU are coarse:
-``is_marked`` subtracts the counting error (one tick per CPU and per process of
-the tree) before it compares them with their limits.  Nothing here needs root.
+``is_marked`` subtracts one tick (``Interference.slack``) before it compares
+them with their limits.  Nothing here needs root.
+
+How the limits and the one tick were chosen (``measurements/interference/``: the
+quick set measured on a quiet machine, then with one CPU-bound process beside it
+for 60 s; rounds of 25-75 ms): a quiet round's ``others`` is 0 or one tick
+(17% of quiet rounds show one tick, 0.1-0.35 of a 30 ms round's capacity), a
+round beside the busy process shows 0.2-0.55.  Subtracting the worst-case error
+(a tick per CPU and per process of the tree, this module's first rule) left most
+short rounds unmarkable: 38% of the busy rounds were marked.  One tick and a 10%
+limit mark 88% of the busy rounds and 2.8% of the quiet ones; 5% for steal, the
+hypervisor's share that already slows a round measurably on 2 CPUs.
 """
 
 import dataclasses
@@ -34,6 +44,8 @@ STEAL_FIELD = 7
 STEAL_LIMIT = 0.05
 #: ... or other processes of this machine used more than this share of it
 OTHERS_LIMIT = 0.10
+#: the counting error subtracted first, in clock ticks (see the module's calibration)
+SLACK_TICKS = 1
 
 
 @dataclasses.dataclass(frozen=True)
@@ -44,7 +56,6 @@ class Snapshot:
     busy: float
     steal: float
     own: float
-    own_processes: int
     pressure: float
     running: int
 
@@ -63,7 +74,7 @@ class Interference:
     others: float
     pressure: float
     running: int
-    slack: float  # the counting error of steal and others, as a share of the capacity
+    slack: float  # the counting error of steal and others (SLACK_TICKS), a share of the capacity
 
     def as_list(self):
         """[at, seconds, steal, others, pressure, running, slack], rounded, for a JSON record."""
@@ -117,18 +128,17 @@ def _read(path):
 
 
 def _own_cpu(process):
-    """(CPU seconds of ``process`` and its live children, how many processes)."""
+    """CPU seconds of ``process`` and its live children."""
     import psutil
 
-    total, count = 0.0, 0
+    total = 0.0
     for p in [process, *process.children(recursive=True)]:
         try:
             t = p.cpu_times()
         except psutil.Error:
             continue
         total += t.user + t.system
-        count += 1
-    return total, count
+    return total
 
 
 def snapshot(process=None):
@@ -138,13 +148,12 @@ def snapshot(process=None):
     ticks = os.sysconf("SC_CLK_TCK")
     busy, steal, running = parse_stat(_read("/proc/stat") or "", ticks)
     text = _read("/proc/pressure/cpu")
-    own, count = _own_cpu(process or psutil.Process())
+    own = _own_cpu(process or psutil.Process())
     return Snapshot(
         time.monotonic(),
         busy,
         steal,
         own,
-        count,
         None if text is None else parse_pressure(text),
         running,
     )
@@ -160,7 +169,7 @@ def between(before, after, cpus, tick=None):
     pressure = None
     if before.pressure is not None and after.pressure is not None:
         pressure = min(1.0, max(0.0, after.pressure - before.pressure) / wall)
-    slack = (cpus + max(before.own_processes, after.own_processes)) * tick
+    slack = SLACK_TICKS * tick
     return Interference(
         before.wall,
         wall,
@@ -174,7 +183,7 @@ def between(before, after, cpus, tick=None):
 
 def is_marked(interference, steal_limit=STEAL_LIMIT, others_limit=OTHERS_LIMIT):
     """True when the hypervisor or other processes took more than their limit of the
-    round, beyond the counting error of the ticks (``Interference.slack``)."""
+    round, beyond one tick's counting error (``Interference.slack``)."""
     return (
         interference.steal - interference.slack > steal_limit
         or interference.others - interference.slack > others_limit

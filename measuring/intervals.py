@@ -53,7 +53,7 @@ processes put them (``measurements/intervals/`` has the simulation;
 ``tests/test_intervals.py`` checks coverage, width and estimate with one
 process in ten off by 10-1000x).  At K = 6-8 the interval is the range
 [x(1), x(K)], which still covers but is widened by a bad process; the default
-run uses 10 processes (``measuring/pairs.py``).
+run goes on to 15 processes where its budget allows (``measuring/pairs.py``).
 """
 
 import math

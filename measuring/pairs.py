@@ -145,12 +145,12 @@ def _roof(rec, be, kernel, n, call, host, plan):
     cands, nb = _read_candidates(host, be.workers)
     try:
         calls = [call] + [c for c, _ in cands]
-        pauses = [be.spin_after_call_s] + [0.0] * len(cands)
+        rests = [be.rest] + [None] * len(cands)
         watch = Watch()
         rows = alternate(
             calls,
             plan["rounds"],
-            pauses,
+            rests,
             repeats=1,
             min_batch=5e-3,
             before=[be.claim_threads] + [None] * len(cands),
@@ -189,14 +189,14 @@ def _one_size(rec, base, be, kernel, n, plan):
         for mode in MODES:
             rec.skip(key("speedup", kernel, mode, be.name, n), reason(exc))
         return
-    # the backend's sides run back to back; its workers' spin ends before the next round
-    pauses = [0.0] * (len(calls) - 1) + [be.spin_after_call_s]
+    # the backend's sides run back to back; its workers rest before the next round
+    rests = [None] * (len(calls) - 1) + [be.rest]
     hooks = [base.claim_threads] + [be.claim_threads] * (len(calls) - 1)
     watch = Watch()
     rows = alternate(
         calls,
         plan["rounds"],
-        pauses,
+        rests,
         repeats=1,
         min_batch=5e-3,
         before=hooks,
@@ -240,7 +240,6 @@ def _library_ratio(rec, be, kernel, n, call, placed, inputs, plan):
     rows = alternate(
         [call, reference],
         plan["rounds"],
-        0.0,
         repeats=1,
         min_batch=5e-3,
         max_seconds=CASE_SECONDS,
@@ -340,7 +339,7 @@ def _seed_case(rec, be, kernel, variant, n, plan):
         rows = alternate(
             [seed_call, call],
             plan["seed_rounds"],
-            [sv.spin_after_call_s, be.spin_after_call_s],
+            [sv.rest, be.rest],
             repeats=1,
             min_batch=5e-3,
             max_seconds=CASE_SECONDS,
@@ -494,13 +493,15 @@ def _keyed(record):
     return {tuple(json.loads(k)): v for k, v in record["ratios"].items()}
 
 
-def figures_file(records, combined, plan, stopped_by):
+def figures_file(records, combined, plan, stopped_by, over_budget=()):
     """figures.json's content: for every figure (its key as JSON), the interval (or the
     skip reason), each process's value (exp of the median of its log ratios, in
     process order: what the interval was made from, kept for the report), and its
     ``status`` (``measuring.stopping.status``: target met or why not, processes,
     rounds, seconds spent on its case, whether its backend is still tied with the
-    fastest at its N, and [marked, noted] rounds of its case)."""
+    fastest at its N, and [marked, noted] rounds of its case).  A figure short of
+    its target says why: "budget" when its case was left out of a later process
+    for the budget (``over_budget``), else ``stopped_by``."""
     groups, _ = _groups(records)
     still_open = stopping.open_cases([_keyed(r) for r in records], case=lambda k: case_of(plan, k))
     seconds, rounds = {}, {}
@@ -523,7 +524,7 @@ def figures_file(records, combined, plan, stopped_by):
             case = case_of(plan, k)
             noted, marked = rounds.get(case, [0, 0])
             entry["status"] = {
-                **stopping.status(g, why_short=stopped_by),
+                **stopping.status(g, why_short="budget" if case in over_budget else stopped_by),
                 "seconds": round(seconds.get(case, 0.0), 1),
                 "tie open": k[0] == "speedup" and k[2] == "resident" and case in still_open,
                 # rounds the hypervisor or another process took a share of
@@ -534,35 +535,54 @@ def figures_file(records, combined, plan, stopped_by):
     return out
 
 
-def _seconds_for(records, cases):
-    """Seconds a process measuring only ``cases`` is expected to take: the mean seconds
-    each case took in the processes so far, plus the mean a process spent outside its
-    cases (starting, importing, opening backends), as if it opened all of them."""
+def _case_means(records):
+    """({case as JSON: mean seconds per process so far}, mean seconds a process spent
+    outside its cases: starting, importing, opening backends)."""
     per_case, outside = {}, []
     for r in records:
         spent = r.get("case_seconds", {})
         outside.append(max(0.0, r.get("seconds", 0.0) - sum(spent.values())))
         for case, seconds in spent.items():
             per_case.setdefault(case, []).append(seconds)
-    wanted = [per_case.get(json.dumps(list(c)), [0.0]) for c in cases]
-    return sum(sum(v) / len(v) for v in wanted) + sum(outside) / max(1, len(outside))
+    means = {case: sum(v) / len(v) for case, v in per_case.items()}
+    return means, sum(outside) / max(1, len(outside))
+
+
+def _seconds_for(records, cases):
+    """Seconds a process measuring only ``cases`` is expected to take: the mean seconds
+    each case took in the processes so far (0 for one never timed), plus the mean a
+    process spent outside its cases, as if it opened all of them."""
+    means, outside = _case_means(records)
+    return sum(means.get(json.dumps(list(c)), 0.0) for c in cases) + outside
 
 
 def _next_only(records, plan, started):
-    """(cases the next process measures, or None for all; why to stop, or "").
+    """(cases the next process measures, or None for all; why to stop, or ""; the
+    open cases it leaves out for the budget).
 
     The first ``min_processes()`` processes measure everything; later ones only
-    the open cases (``measuring.stopping.open_cases``), while the phase's budget
-    leaves room for such a process (``_seconds_for``).
+    the open cases (``measuring.stopping.open_cases``).  When the phase's budget
+    has no room left for all of them (``_seconds_for``), the next process takes
+    the cheapest open cases that fit: a figure that costs little keeps sampling
+    after a costly one has spent its share.  Nothing fits: stop ("budget").
     """
     if len(records) < min_processes():
-        return None, ""
+        return None, "", set()
     only = stopping.open_cases([_keyed(r) for r in records], case=lambda k: case_of(plan, k))
     if not only:
-        return None, "every figure known"
-    if time.monotonic() - started + _seconds_for(records, only) > plan["budget_s"]:
-        return None, "budget"
-    return sorted(list(c) for c in only), ""
+        return None, "every figure known", set()
+    left = plan["budget_s"] - (time.monotonic() - started)
+    means, outside = _case_means(records)
+    cost = {c: means.get(json.dumps(list(c)), 0.0) for c in only}
+    taken, spent = [], outside
+    for c in sorted(only, key=lambda c: (cost[c], c)):
+        if spent + cost[c] > left:
+            break
+        taken.append(c)
+        spent += cost[c]
+    if not taken:
+        return None, "budget", only
+    return sorted(list(c) for c in taken), "", only - set(taken)
 
 
 def setup_cache(settings=None, results=None):
@@ -594,12 +614,13 @@ def setup_cache(settings=None, results=None):
     )
     for r in records.values():
         progress.process_done(r.get("seconds", 0.0))
-    started, stopped_by = time.monotonic(), "process cap"
+    started, stopped_by, over_budget = time.monotonic(), "process cap", set()
     with tempfile.TemporaryDirectory(prefix="parbench-pairs-") as tmp:
         for i in range(plan["processes"]):
             if i in records:
                 continue
-            only, why = _next_only([records[j] for j in sorted(records)], plan, started)
+            only, why, left_out = _next_only([records[j] for j in sorted(records)], plan, started)
+            over_budget |= left_out
             if why:
                 stopped_by = why
                 break
@@ -622,7 +643,7 @@ def setup_cache(settings=None, results=None):
     ordered = [records[i] for i in sorted(records)]
     _say_skipped(ordered)
     result = combine(ordered)
-    store.finish(figures_file(ordered, result, plan, stopped_by))
+    store.finish(figures_file(ordered, result, plan, stopped_by, over_budget))
     return result
 
 

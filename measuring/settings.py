@@ -12,7 +12,7 @@ get them in their plan, not from the environment):
 * ``PARBENCH_WORKERS``: workers per backend (default: all cores of this process).
 * ``PARBENCH_DTYPE``: ``float64`` (default) or ``float32``.
 * ``PARBENCH_PROCESSES`` / ``PARBENCH_ROUNDS``: the paired measurement's most
-  processes and alternation rounds per process (default 10 x 4, quick 6 x 2; at
+  processes and alternation rounds per process (default 15 x 4, quick 6 x 2; at
   least 6 processes, the fewest a 95% interval of the median can be had from:
   ``measuring.intervals.min_processes``).  After 6, a process measures only the
   cases whose figures have not met their precision target (``measuring.stopping``).
@@ -38,12 +38,14 @@ SIZES = {
     "quick": {"matvec": [16, 256], "sum": [16, 4096]},
 }
 SIZES["full"] = SIZES["default"]
-#: processes and rounds per process of each size set.  The interval is over
-#: processes (``measuring.intervals``): 10 gives the order-statistic interval
-#: [x(2), x(9)] (97.9%), which one bad process cannot widen past its neighbours;
-#: 4 rounds each keep the 40 rounds of the former 5 x 8.  quick: 6, the fewest a
-#: 95% interval of the median can be had from, 2 rounds each.
-PAIRED_DEFAULTS = {"default": (10, 4), "full": (10, 4), "quick": (6, 2)}
+#: the most processes and the rounds per process of each size set.  The interval
+#: is over processes (``measuring.intervals``): from 9 on it drops the extreme
+#: process at each end, so one bad process cannot widen it past its neighbours,
+#: and 15 gives [x(4), x(12)] (96.5%).  After the first 6, processes measure only
+#: the open cases, the cheapest first when the budget runs short
+#: (``measuring.pairs``), so the cap is what a cheap case can reach in the budget.
+#: quick: 6, the fewest a 95% interval of the median can be had from, 2 rounds each.
+PAIRED_DEFAULTS = {"default": (15, 4), "full": (15, 4), "quick": (6, 2)}
 #: seconds of the paired measurement after which no further process starts: the
 #: phase's budget of the run (``measuring.phases``); ``full`` is opt-in and longer
 PAIRED_BUDGET_S = {

@@ -68,7 +68,7 @@ def median_time(fn, **kwargs):
 def alternate(
     calls,
     rounds,
-    pauses=0.3,
+    after=None,
     repeats=3,
     budget=1.0,
     min_batch=2e-3,
@@ -79,13 +79,13 @@ def alternate(
     """Time each of ``calls`` in turn, ``rounds`` times, in this process.
 
     Returns one list per round holding, for each call, its ``timing_samples``
-    (seconds per call).  After call i's samples the loop sleeps ``pauses[i]``
-    seconds (one number: the same after every call), so spinning workers of one
-    side (MPI ranks spin 0.25 s after a call) are idle when the next side is
-    timed.  Both sides of a ratio then see the same moments of a machine whose
-    speed drifts.  ``before[i]`` (optional) runs, untimed, before call i's
-    samples, and so does one untimed call of call i: it wakes workers that went
-    to sleep during the other side's turn (MPI ranks sleep after spinning).
+    (seconds per call).  After call i's samples, ``after[i]`` (optional) runs,
+    untimed: a backend's ``rest``, so that workers of one side that spin after a
+    call (MPI ranks) are idle when the next side is timed.  Both sides of a
+    ratio then see the same moments of a machine whose speed drifts.
+    ``before[i]`` (optional) runs, untimed, before call i's samples, and so
+    does one untimed call of call i: it wakes workers that went to sleep during
+    the other side's turn (MPI ranks sleep after a rest).
     ``max_seconds``: stop early, after at least 3 rounds, when another round
     would end past it (a slow case gets fewer rounds; its processes still count).
     ``watch``: a ``measuring.interference.Watch`` that brackets every round; a
@@ -93,8 +93,7 @@ def alternate(
     is measured again, up to ``watch.retries`` times per call of this function,
     and its note is kept in ``watch.notes``.
     """
-    if not isinstance(pauses, (list, tuple)):
-        pauses = [pauses] * len(calls)
+    after = after or [None] * len(calls)
     before = before or [None] * len(calls)
     result, start, retried = [], time.perf_counter(), 0
     while len(result) < rounds:
@@ -105,13 +104,13 @@ def alternate(
         if watch is not None:
             watch.start()
         row = []
-        for call, pause, hook in zip(calls, pauses, before):
+        for call, rest, hook in zip(calls, after, before):
             if hook is not None:
                 hook()
             call()
             row.append(timing_samples(call, min_batch=min_batch, repeats=repeats, budget=budget))
-            if pause:
-                time.sleep(pause)
+            if rest is not None:
+                rest()
         if watch is not None and watch.stop() and retried < watch.retries:
             retried += 1  # measured again: a marked round is not kept while retries remain
             continue

@@ -242,6 +242,39 @@ def test_killed_mpi_rank():
     print(f"MPI rank killed mid-call: {res['error']} after {res['took']:.3f} s")
 
 
+def scenario_rest_ends_the_spin():
+    """CPU seconds a rank uses in the WINDOW_S after a call, without and with ``rest``."""
+    with get_backend("mpi", workers=2) as be:
+        a = np.ones(1000)
+        rank = be._procs[0]  # the spawned rank 1
+
+        def cpu_after(rest):
+            be.vector_sum(a)
+            if rest:
+                be.rest()
+            before = sum(rank.cpu_times()[:2])
+            time.sleep(WINDOW_S)
+            return sum(rank.cpu_times()[:2]) - before
+
+        spinning, rested = cpu_after(False), cpu_after(True)
+        assert be.vector_sum(a) == 1000.0  # the rank serves again after a rest
+    report_result(spinning=spinning, rested=rested)
+
+
+#: shorter than the ranks' spin after a call (kernels.mpi.SPIN_S = 0.25 s)
+WINDOW_S = 0.2
+
+
+@pytest.mark.timeout(90)
+def test_rest_ends_the_ranks_spin():
+    """After ``rest`` an idle rank sleeps instead of spinning SPIN_S on a core."""
+    rc, res, out, survivors = run_scenario(__name__, "rest_ends_the_spin", new_tag("mpi-rest"))
+    assert rc == 0, out[-2000:]
+    assert res["spinning"] >= 0.5 * WINDOW_S, res  # the spin this test would miss
+    assert res["rested"] <= 0.25 * WINDOW_S, res  # cpu_times counts 10 ms ticks
+    assert not survivors
+
+
 # ------------------------------- ranks placed by a launcher (kernels.mpi.world)
 
 needs_mpiexec = pytest.mark.skipif(

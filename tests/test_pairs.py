@@ -139,8 +139,8 @@ def test_later_processes_measure_only_the_cases_not_yet_known():
     plan = {**PLAN, "budget_s": 1000.0}
     rng = iter(range(100))
     steady = [_record(lambda k: [2.0, 2.0]) for _ in range(6)]
-    assert pairs._next_only(steady[:5], plan, time.monotonic()) == (None, "")
-    assert pairs._next_only(steady, plan, time.monotonic()) == (None, "every figure known")
+    assert pairs._next_only(steady[:5], plan, time.monotonic()) == (None, "", set())
+    assert pairs._next_only(steady, plan, time.monotonic())[:2] == (None, "every figure known")
     # the roof percent of cython-openmp spreads by 30%: its case (the largest N) stays open
     spread = [
         _record(lambda k: [1.0 + 0.3 * (next(rng) % 2)] if k[0] == "roof percent" else [2.0])
@@ -149,8 +149,37 @@ def test_later_processes_measure_only_the_cases_not_yet_known():
     assert pairs._next_only(spread, plan, time.monotonic()) == (
         [["sum", "cython-openmp", 4096]],
         "",
+        set(),
     )
     assert pairs._next_only(spread, {**plan, "budget_s": 5.0}, time.monotonic())[1] == "budget"
+
+
+def test_when_the_budget_is_short_the_cheapest_open_cases_go_on():
+    """Two open cases, 1 s and 30 s a process, 20 s of budget left: the cheap one is
+    measured again, the costly one is left out (its figures end short for the budget)."""
+    import time
+
+    cheap, costly = ["sum", "numpy", 4096], ["sum", "cython-openmp", 4096]
+    keys = {
+        json.dumps(pairs.key("speedup", "sum", "resident", b, 4096)): b
+        for b in ("numpy", "cython-openmp")
+    }
+    records = [
+        {
+            "ratios": {k: [1.0 + 0.3 * (i % 2)] for k in keys},
+            "skips": {},
+            "case_seconds": {json.dumps(cheap): 1.0, json.dumps(costly): 30.0},
+            "seconds": 33.0,
+        }
+        for i in range(6)
+    ]
+    plan = {**PLAN, "budget_s": 1000.0}
+    only, why, left_out = pairs._next_only(records, plan, time.monotonic())
+    assert (only, why, left_out) == (sorted([cheap, costly]), "", set())
+    only, why, left_out = pairs._next_only(records, {**plan, "budget_s": 20.0}, time.monotonic())
+    assert (only, why, left_out) == ([cheap], "", {tuple(costly)})
+    only, why, left_out = pairs._next_only(records, {**plan, "budget_s": 2.0}, time.monotonic())
+    assert (only, why) == (None, "budget")
 
 
 def test_a_process_of_the_open_cases_is_expected_to_take_their_seconds_and_the_start():

@@ -15,5 +15,6 @@
 
 #: An idle rank spins (polls the header broadcast) this long after its last
 #: command, so back-to-back calls pay no wake-up latency, then sleeps between
-#: polls; a measurement that times another side next waits this long first.
+#: polls; ``MPIBackend.rest`` ends the spin at once (a measurement that times
+#: another side next calls it, instead of waiting this long).
 SPIN_S = 0.25

@@ -35,7 +35,7 @@ import numpy as np
 from ..base import Backend, BackendUnavailable, WorkerError
 from ..blas import BlasThreads, blas_description
 from ..compiled.block_matvec import DESCRIPTION as BLOCK_MATVEC
-from . import SPIN_S, finalize, interrupts, segments, spawn
+from . import finalize, interrupts, segments, spawn
 
 #: Open backends, closed at interpreter exit before MPI is finalized (a
 #: forgotten close would otherwise make MPI_Finalize wait for connected ranks).
@@ -89,7 +89,6 @@ class MPIBackend(Backend):
     data_is_remote = True
     pools_placements = True
     rank_program = "kernels.mpi.rank"
-    spin_after_call_s = SPIN_S
 
     def __init__(self, workers=None, dtype=np.float64, rank_program=None):
         world = _launched_world()
@@ -278,7 +277,7 @@ class MPIBackend(Backend):
         deferring = interrupts.begin()
         try:
             self._wait(self._comm.Ibcast(h, root=0))
-            result = None if op == self._w.STOP else self._rank.execute(h, data)
+            result = None if op in (self._w.STOP, self._w.REST) else self._rank.execute(h, data)
         except BaseException:
             self._broken = True
             raise
@@ -287,6 +286,11 @@ class MPIBackend(Backend):
         if interrupted:  # the command completed: the ranks wait for the next one
             raise KeyboardInterrupt
         return result
+
+    def rest(self):
+        """End the ranks' spin after a call now (REST): they poll with sleeps until the next."""
+        if self._is_open and not self._broken and self.workers > 1:
+            self._command(self._w.REST)
 
     def _put(self, array):
         handle = next(self._handles)

@@ -35,7 +35,7 @@ from ..validate import row_blocks
 from . import SPIN_S
 from .process_manager import die_with_parent
 
-PUT, MATVEC, VECTOR_SUM, FREE, STOP = range(1, 6)
+PUT, MATVEC, VECTOR_SUM, FREE, STOP, REST = range(1, 7)
 HEADER_LEN = 5
 #: dtype code (index) <-> numpy dtype, sent in the header
 DTYPES = (np.dtype(np.float64), np.dtype(np.float32))
@@ -132,11 +132,11 @@ class Rank:
         return float(total[0]) if self.rank == 0 else None
 
 
-def _idle_wait(request):
-    """Complete ``request``: spin SPIN_S, then poll with growing sleeps."""
+def _idle_wait(request, spin_s=SPIN_S):
+    """Complete ``request``: spin ``spin_s`` seconds, then poll with growing sleeps."""
     if request.Test():
         return
-    spin_until = time.perf_counter() + SPIN_S
+    spin_until = time.perf_counter() + spin_s
     while not request.Test():
         if time.perf_counter() > spin_until:
             break
@@ -149,13 +149,22 @@ def _idle_wait(request):
 
 
 def serve(comm, rank_class=Rank):
-    """Serving ranks' loop: receive headers from rank 0 and run them until STOP."""
+    """Serving ranks' loop: receive headers from rank 0 and run them until STOP.
+
+    After REST the rank waits for the next header without spinning (sleeping
+    polls only), so it leaves the cores to whatever rank 0 times next.
+    """
     rank = rank_class(comm, wait=lambda req: req.Wait())
     header = np.empty(HEADER_LEN, np.int64)
+    spin_s = SPIN_S
     while True:
-        _idle_wait(comm.Ibcast(header, root=0))
+        _idle_wait(comm.Ibcast(header, root=0), spin_s)
         if header[0] == STOP:
             return
+        if header[0] == REST:
+            spin_s = 0.0
+            continue
+        spin_s = SPIN_S
         rank.execute(header)
 
 

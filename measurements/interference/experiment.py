@@ -11,7 +11,10 @@ loop, ``BUSY_PROCESSES`` of them) from ``BUSY_START_S`` after the start for
 * the share of the quiet rounds that are marked (the first run's, and the second
   run's outside the busy period; the target: <= 5%);
 * the share of figures whose intervals in the two runs overlap, or whose case in
-  the second run has a marked round (the target: >= 90%).
+  the second run has a marked round (the target: >= 90%);
+* the calibration table: the same two shares had the rule subtracted 0, 1 or 2
+  clock ticks of counting error (``measuring.interference.SLACK_TICKS``) and used
+  another limit for the others' share (``OTHERS_LIMIT``).
 
 Run from the repository root on an otherwise idle machine (it takes about 10 minutes
 on 2 cores), optionally naming the folder the records are kept in:
@@ -31,7 +34,7 @@ import time
 
 sys.path.insert(0, os.getcwd())
 
-from measuring import pairs  # noqa: E402
+from measuring import interference, pairs  # noqa: E402
 from measuring.intervals import overlap  # noqa: E402
 from measuring.settings import Settings  # noqa: E402
 
@@ -74,13 +77,33 @@ def _run(results, busy):
 
 
 def _notes(records):
-    """[(case, at, seconds, marked)] of every round of ``records``."""
+    """[(case, at, seconds, marked, steal, others)] of every round of ``records``."""
     out = []
     for r in records:
         for case, (_noted, _marked, notes) in r.get("case_rounds", {}).items():
             for note in notes:
-                out.append((case, note[0], note[1], note[-1]))
+                out.append((case, note[0], note[1], note[-1], note[2], note[3]))
     return out
+
+
+def _calibration(inside, quiet):
+    """Print the share of busy and quiet rounds each (ticks, others limit) rule marks."""
+    tick = 1.0 / os.sysconf("SC_CLK_TCK")
+    cpus = interference.usable_cpus()
+
+    def marked(note, ticks, limit):
+        seconds, steal, others = note[2], note[4], note[5]
+        slack = ticks * tick / (cpus * seconds)
+        return steal - slack > interference.STEAL_LIMIT or others - slack > limit
+
+    print("calibration: rounds marked, beside the busy process / quiet (both runs)")
+    print("| ticks subtracted | others limit | busy rounds | quiet rounds |")
+    print("|---|---|---|---|")
+    for ticks in (0, 1, 2):
+        for limit in (0.05, 0.10, 0.15, 0.20):
+            busy = _share(marked(n, ticks, limit) for n in inside)
+            calm = _share(marked(n, ticks, limit) for n in quiet)
+            print(f"| {ticks} | {limit:.2f} | {busy[2]:.1f}% | {calm[2]:.1f}% |")
 
 
 def _share(flags):
@@ -105,16 +128,23 @@ def main():
         )
     quiet_notes = _notes(quiet_records)
     busy_notes = _notes(busy_records)
-    inside = [m for _c, at, s, m in busy_notes if at < stop and at + s > start]
-    outside = [m for _c, at, s, m in busy_notes if not (at < stop and at + s > start)]
-    print("rounds overlapping the busy process, marked: {} of {} ({:.1f}%)".format(*_share(inside)))
+    inside = [n for n in busy_notes if n[1] < stop and n[1] + n[2] > start]
+    outside = [n for n in busy_notes if not (n[1] < stop and n[1] + n[2] > start)]
     print(
-        "quiet run's rounds, marked: {} of {} ({:.1f}%)".format(
-            *_share(m for *_x, m in quiet_notes)
+        "rounds overlapping the busy process, marked: {} of {} ({:.1f}%)".format(
+            *_share(n[3] for n in inside)
         )
     )
-    print("busy run's rounds outside it, marked: {} of {} ({:.1f}%)".format(*_share(outside)))
-    marked_cases = {c for c, _at, _s, m in busy_notes if m}
+    print(
+        "quiet run's rounds, marked: {} of {} ({:.1f}%)".format(*_share(n[3] for n in quiet_notes))
+    )
+    print(
+        "busy run's rounds outside it, marked: {} of {} ({:.1f}%)".format(
+            *_share(n[3] for n in outside)
+        )
+    )
+    _calibration(inside, quiet_notes + outside)
+    marked_cases = {n[0] for n in busy_notes if n[3]}
     plan = pairs.make_plan(Settings.from_environment({"PARBENCH_SIZES": "quick"}))
     agree = []
     for key, a in quiet.items():

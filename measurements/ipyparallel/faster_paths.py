@@ -74,7 +74,7 @@ def one_process(rounds):
     with IPyParallelBackend(2) as local, IPyParallelBackend(2, engines="mpi") as mpi:
         for kernel, n in CASES:
             calls = _calls(local, mpi, kernel, n)
-            rows = alternate([calls[p] for p in PATHS], rounds, 0.0, repeats=1, min_batch=5e-3)
+            rows = alternate([calls[p] for p in PATHS], rounds, repeats=1, min_batch=5e-3)
             med = [[float(np.median(side)) for side in row] for row in rows]
             out[f"{kernel} {n}"] = {
                 p: [row[i] / row[0] for row in med] for i, p in enumerate(PATHS)
