@@ -53,6 +53,7 @@ def test_matvec_equals_numpy(matvec_variant, n):
     x2 = x[::-1].copy()  # A stays resident: a second x through the same placement
     check_matvec(variant.matvec(r, x2), A, x2, variant.name)
     variant.free(r)
+    variant.rest()  # as the paired measurement does after each turn: the next call still answers
     check_matvec(variant.matvec(A, x), A, x, variant.name)  # end-to-end
 
 
@@ -65,6 +66,7 @@ def test_sum_equals_numpy(sum_variant, n):
     assert np.asarray(s).dtype == np.float64
     check_sum(s, a, variant.name)
     variant.free(r)
+    variant.rest()
     check_sum(variant.vector_sum(a), a, variant.name)  # end-to-end
 
 

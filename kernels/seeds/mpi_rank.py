@@ -3,7 +3,7 @@
 Started by ``kernels.seeds.SeedMPI`` (a subclass of the ``mpi`` backend) as
 ``python -m kernels.seeds.mpi_rank``.  Start-up, the command header loop and
 shutdown are ``kernels.mpi.rank``'s (same header, same opcodes
-PUT/MATVEC/FREE/STOP; ``main`` hands it ``SeedRank``); only what a command does
+PUT/MATVEC/FREE/STOP/REST; ``main`` hands it ``SeedRank``); only what a command does
 differs, written as the seeds write it (Python 3, blocks by
 ``numpy.array_split`` rules):
 
@@ -25,7 +25,17 @@ import numpy as np
 from mpi4py import MPI
 
 from ..mpi import rank as mpi_rank_program
-from ..mpi.rank import DTYPES, FREE, HEADER_LEN, MATVEC, MPI_TYPES, PUT, STOP, VECTOR_SUM
+from ..mpi.rank import (
+    DTYPES,
+    FREE,
+    HEADER_LEN,
+    MATVEC,
+    MPI_TYPES,
+    PUT,
+    REST,
+    STOP,
+    VECTOR_SUM,
+)
 from ..validate import row_blocks
 from .nb_sum import nb_sum_kernel
 
@@ -35,6 +45,7 @@ __all__ = [
     "HEADER_LEN",
     "MATVEC",
     "PUT",
+    "REST",
     "STOP",
     "VECTOR_SUM",
     "SUM_SCATTER",
@@ -44,9 +55,10 @@ __all__ = [
     "main",
 ]
 
-#: seed 000's psum is the VECTOR_SUM of the ``mpi`` protocol's numbering; 004's is new
+#: seed 000's psum is the VECTOR_SUM of the ``mpi`` protocol's numbering; 004's is new,
+#: numbered after the protocol's last opcode
 SUM_SCATTER = VECTOR_SUM
-SUM_ALLREDUCE = 6
+SUM_ALLREDUCE = REST + 1
 
 
 class SeedRank(mpi_rank_program.Rank):
